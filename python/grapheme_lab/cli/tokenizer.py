@@ -1,0 +1,10 @@
+"""``tokenizer`` (to be written)."""
+
+
+def add_parser(sub):
+    p = sub.add_parser("tokenizer", help="(not yet written)")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    raise NotImplementedError("tokenizer")

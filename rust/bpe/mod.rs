@@ -1,0 +1,1 @@
+//! bpe (to be written).

@@ -1,0 +1,1 @@
+//! ged (to be written).
