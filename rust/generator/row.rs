@@ -1,0 +1,59 @@
+//! A curriculum row and its JSON line (field order as in DESIGN.md).
+
+use crate::engine::Expr;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub level: u8,
+    pub input_polish: String,
+    pub input_expr: Expr,
+    pub expected_result: Option<f64>,
+    pub expected_symbolic: Option<String>,
+    pub bindings: Vec<(String, f64)>,
+    /// Level 7 only: every real root, sorted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub solutions: Option<Vec<f64>>,
+}
+
+/// `L2-00001`: level and 1-based position in the level's file order.
+pub fn row_id(level: u8, index: u64) -> String {
+    format!("L{level}-{:05}", index + 1)
+}
+
+impl Row {
+    /// One JSON line, without the newline.
+    pub fn to_json_line(&self) -> String {
+        // Serialising plain data with finite floats cannot fail.
+        serde_json::to_string(self).expect("a row serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{BinOp, Value};
+
+    #[test]
+    fn json_line_has_the_seed_schema() {
+        let row = Row {
+            id: row_id(2, 0),
+            level: 2,
+            input_polish: "(+ 2 3)".into(),
+            input_expr: Expr::BinOp {
+                op: BinOp::Add,
+                left: Box::new(Expr::Value(Value::Integer(2))),
+                right: Box::new(Expr::Value(Value::Integer(3))),
+            },
+            expected_result: Some(5.0),
+            expected_symbolic: None,
+            bindings: vec![],
+            solutions: None,
+        };
+        assert_eq!(
+            row.to_json_line(),
+            r#"{"id":"L2-00001","level":2,"input_polish":"(+ 2 3)","input_expr":{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}},"expected_result":5.0,"expected_symbolic":null,"bindings":[]}"#
+        );
+    }
+}
