@@ -57,3 +57,243 @@ pub enum Func {
     /// `(solve (= lhs rhs) x)`
     Solve,
 }
+
+/// The constants the engine knows by name.
+pub const CONSTANTS: [&str; 2] = ["pi", "e"];
+
+impl BinOp {
+    /// The operator's token in Polish notation.
+    pub fn token(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Mod => "mod",
+            BinOp::Eq => "=",
+        }
+    }
+    /// `+` and `*`: operand order does not matter.
+    pub fn is_commutative(self) -> bool {
+        matches!(self, BinOp::Add | BinOp::Mul)
+    }
+}
+
+impl UnaryOp {
+    pub fn token(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "neg",
+        }
+    }
+}
+
+impl Func {
+    pub const ALL: [Func; 13] = [
+        Func::Sin,
+        Func::Cos,
+        Func::Tan,
+        Func::Exp,
+        Func::Ln,
+        Func::Log,
+        Func::Sqrt,
+        Func::Abs,
+        Func::Floor,
+        Func::Ceil,
+        Func::Derive,
+        Func::Integrate,
+        Func::Solve,
+    ];
+
+    pub fn token(self) -> &'static str {
+        match self {
+            Func::Sin => "sin",
+            Func::Cos => "cos",
+            Func::Tan => "tan",
+            Func::Exp => "exp",
+            Func::Ln => "ln",
+            Func::Log => "log",
+            Func::Sqrt => "sqrt",
+            Func::Abs => "abs",
+            Func::Floor => "floor",
+            Func::Ceil => "ceil",
+            Func::Derive => "derive",
+            Func::Integrate => "integrate",
+            Func::Solve => "solve",
+        }
+    }
+
+    pub fn from_token(token: &str) -> Option<Func> {
+        Func::ALL.iter().copied().find(|f| f.token() == token)
+    }
+
+    /// The calculus forms (`derive`, `integrate`, `solve`) as opposed to
+    /// ordinary one-argument functions.
+    pub fn is_calculus(self) -> bool {
+        matches!(self, Func::Derive | Func::Integrate | Func::Solve)
+    }
+}
+
+impl Value {
+    /// Prints a leaf so that the parser reads back the same value
+    /// (floats use Rust's shortest round-trip form, e.g. `2.0`, `1e-7`).
+    pub fn write_polish(&self, out: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Value::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(x) => {
+                let _ = write!(out, "{x:?}");
+            }
+            Value::Symbol(s) => out.push_str(s),
+            Value::Rational(n, d) => {
+                let _ = write!(out, "{n}/{d}");
+            }
+        }
+    }
+}
+
+/// Shorthand constructors, so that code building trees stays readable.
+impl Expr {
+    pub fn int(i: i64) -> Expr {
+        Expr::Value(Value::Integer(i))
+    }
+    pub fn float(x: f64) -> Expr {
+        Expr::Value(Value::Float(x))
+    }
+    pub fn sym(name: &str) -> Expr {
+        Expr::Value(Value::Symbol(name.to_string()))
+    }
+    /// A rational leaf in lowest terms with a positive denominator
+    /// (`den` must not be 0; an integer when the denominator reduces to 1).
+    pub fn rational(num: i64, den: i64) -> Expr {
+        let (n, d) = super::number::reduce(num as i128, den as i128)
+            .expect("Expr::rational: zero denominator or overflow");
+        if d == 1 {
+            Expr::int(n)
+        } else {
+            Expr::Value(Value::Rational(n, d))
+        }
+    }
+    pub fn bin(op: BinOp, left: Expr, right: Expr) -> Expr {
+        Expr::BinOp { op, left: Box::new(left), right: Box::new(right) }
+    }
+    pub fn neg(operand: Expr) -> Expr {
+        Expr::UnaryOp { op: UnaryOp::Neg, operand: Box::new(operand) }
+    }
+    pub fn func(func: Func, args: Vec<Expr>) -> Expr {
+        Expr::Function { func, args }
+    }
+    pub fn call(func: Func, arg: Expr) -> Expr {
+        Expr::Function { func, args: vec![arg] }
+    }
+
+    /// The Polish-notation text of the tree, e.g. `(+ (* 2 x) 3)`.
+    /// `parse(&e.to_polish()) == Ok(e)` for every tree the parser can produce.
+    pub fn to_polish(&self) -> String {
+        let mut out = String::new();
+        self.write_polish(&mut out);
+        out
+    }
+
+    pub fn write_polish(&self, out: &mut String) {
+        match self {
+            Expr::Value(v) => v.write_polish(out),
+            Expr::BinOp { op, left, right } => {
+                out.push('(');
+                out.push_str(op.token());
+                out.push(' ');
+                left.write_polish(out);
+                out.push(' ');
+                right.write_polish(out);
+                out.push(')');
+            }
+            Expr::UnaryOp { op, operand } => {
+                out.push('(');
+                out.push_str(op.token());
+                out.push(' ');
+                operand.write_polish(out);
+                out.push(')');
+            }
+            Expr::Function { func, args } => {
+                out.push('(');
+                out.push_str(func.token());
+                for a in args {
+                    out.push(' ');
+                    a.write_polish(out);
+                }
+                out.push(')');
+            }
+        }
+    }
+
+    /// Number of nodes in the tree.
+    pub fn size(&self) -> usize {
+        match self {
+            Expr::Value(_) => 1,
+            Expr::BinOp { left, right, .. } => 1 + left.size() + right.size(),
+            Expr::UnaryOp { operand, .. } => 1 + operand.size(),
+            Expr::Function { args, .. } => 1 + args.iter().map(Expr::size).sum::<usize>(),
+        }
+    }
+
+    /// Nesting depth (a leaf has depth 1).
+    pub fn depth(&self) -> usize {
+        match self {
+            Expr::Value(_) => 1,
+            Expr::BinOp { left, right, .. } => 1 + left.depth().max(right.depth()),
+            Expr::UnaryOp { operand, .. } => 1 + operand.depth(),
+            Expr::Function { args, .. } => 1 + args.iter().map(Expr::depth).max().unwrap_or(0),
+        }
+    }
+
+    /// The children in order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Value(_) => vec![],
+            Expr::BinOp { left, right, .. } => vec![left, right],
+            Expr::UnaryOp { operand, .. } => vec![operand],
+            Expr::Function { args, .. } => args.iter().collect(),
+        }
+    }
+
+    /// The symbols other than the constants `pi` and `e`, sorted and unique.
+    pub fn symbols(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Value(Value::Symbol(s)) => {
+                    if !CONSTANTS.contains(&s.as_str()) {
+                        out.push(s.clone());
+                    }
+                }
+                Expr::Value(_) => {}
+                _ => stack.extend(e.children()),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// True when the symbol `var` occurs in the tree.
+    pub fn contains_symbol(&self, var: &str) -> bool {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Value(Value::Symbol(s)) if s == var => return true,
+                Expr::Value(_) => {}
+                _ => stack.extend(e.children()),
+            }
+        }
+        false
+    }
+}
+
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_polish())
+    }
+}

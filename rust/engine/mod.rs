@@ -1,6 +1,24 @@
 //! GRAPHEME's symbolic engine: parse, print, evaluate, simplify, derive,
 //! integrate, solve. Polish-notation s-expressions in, exact where possible.
+//!
+//! - [`parse`] / [`Expr::to_polish`]: text <-> tree (`parse(&e.to_polish()) == e`).
+//! - [`evaluate`]: a number, exact rational arithmetic while it fits in i64.
+//! - [`simplify`]: the canonical form (constant folding, identities, like terms,
+//!   flattened and ordered `+`/`*`); [`derive`] returns it.
+//! - [`antiderivative`], [`integrate`], [`solve`], [`equivalent`], [`run`].
 
+pub mod calculus;
+pub mod canon;
+pub mod eval;
 pub mod expr;
+pub mod number;
+pub mod parse;
+pub mod solve;
 
+pub use calculus::{antiderivative, integrate, quadrature};
+pub use canon::simplify;
+pub use calculus::derive;
+pub use eval::{equivalent, evaluate, evaluate_text, run, run_text, Answer};
 pub use expr::{BinOp, Expr, Func, UnaryOp, Value};
+pub use parse::{parse, parse_spanned, Span, MAX_DEPTH, MAX_NODES};
+pub use solve::solve;
