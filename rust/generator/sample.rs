@@ -233,7 +233,7 @@ fn small_ratio(rng: &mut Rng8) -> Expr {
             break p;
         }
     };
-    div(int(p), int(q))
+    ratio(p, q)
 }
 
 /// A multiple of pi: `pi`, `(/ pi m)`, `(* k pi)` or `(* k (/ pi m))`.
@@ -478,7 +478,7 @@ fn term6(rng: &mut Rng8, kind: Term6, v: &str) -> Expr {
     let x = || sym(v);
     let body = match kind {
         Term6::Power => match rng.random_range(0..=5) {
-            0 => int(1),
+            0 => return coefficient(rng),
             1 => x(),
             n => pow(x(), int(n)),
         },
@@ -505,23 +505,20 @@ fn term6(rng: &mut Rng8, kind: Term6, v: &str) -> Expr {
         Term6::XTrig => mul(x(), call(if rng.random_bool(0.5) { Func::Sin } else { Func::Cos }, x())),
     };
     if rng.random_bool(0.3) {
-        body
-    } else {
-        mul(coefficient(rng), body)
+        return body;
+    }
+    match coefficient(rng) {
+        Expr::Value(crate::engine::Value::Integer(c)) => scaled(c, body),
+        c => mul(c, body),
     }
 }
 
-/// A bound: mostly an integer, sometimes a half.
-fn bound(rng: &mut Rng8, lo: i64, hi: i64) -> (Expr, f64) {
-    if rng.random_bool(0.85) {
-        let k = rng.random_range(lo..=hi);
-        (int(k), k as f64)
+/// A bound given in halves: an integer, or `(/ k 2)` for odd `k`.
+fn half_bound(twice: i64) -> Expr {
+    if twice % 2 == 0 {
+        int(twice / 2)
     } else {
-        let k = rng.random_range(2 * lo..=2 * hi) | 1; // odd: a true half
-        if k > 2 * hi {
-            return (int(hi), hi as f64);
-        }
-        (div(int(k), int(2)), k as f64 / 2.0)
+        div(int(twice), int(2))
     }
 }
 
@@ -566,16 +563,13 @@ fn level6(rng: &mut Rng8) -> Option<Expr> {
         let lo = if rng.random_bool(0.8) { int(0) } else { neg(div(sym("pi"), int(rng.random_range(2..=4)))) };
         (lo, hi)
     } else {
-        let (lo_range, width) = if needs_positive { ((0, 3), 4) } else { ((-3, 3), 4) };
-        let (lo, lo_v) = bound(rng, lo_range.0, lo_range.1);
-        let (hi, hi_v) = bound(rng, lo_range.0, lo_range.1 + width);
-        if hi_v <= lo_v || hi_v - lo_v > width as f64 {
-            return None;
-        }
-        if needs_positive && lo_v < 0.5 && kinds.contains(&Term6::Reciprocal) {
-            return None;
-        }
-        (lo, hi)
+        // Integer bounds mostly; a half-integer bound 15% of the time.
+        let halves = rng.random_bool(0.15);
+        let step = if halves { 1 } else { 2 };
+        let lo_min = if kinds.contains(&Term6::Reciprocal) { 1 } else if needs_positive { 0 } else { -3 };
+        let lo2 = rng.random_range(lo_min * 2 / step..=3 * 2 / step) * step;
+        let hi2 = lo2 + rng.random_range(1..=8 / step) * step;
+        (half_bound(lo2), half_bound(hi2))
     };
     if size(&f) > 24 {
         return None;
@@ -590,8 +584,8 @@ fn planted_root(rng: &mut Rng8) -> (i64, i64) {
     if rng.random_bool(0.75) {
         (rng.random_range(-15..=15), 1)
     } else {
-        let q = rng.random_range(2..=5);
-        let p = loop {
+        let q: i64 = rng.random_range(2..=5);
+        let p: i64 = loop {
             let p = rng.random_range(-20..=20);
             if p % q != 0 {
                 break p;
