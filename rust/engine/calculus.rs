@@ -497,10 +497,19 @@ fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> 
         let (v, err) = quadrature_node(n, var, hi, lo)?;
         return Ok((-v, err));
     }
+    let prog = super::compile::Program::compile(n, var)?;
+    let stack = std::cell::RefCell::new(Vec::with_capacity(16));
     let f = |x: f64| -> Result<f64> {
-        eval_node(n, var, Num::Float(x)).map(Num::to_f64).map_err(|err| {
-            Error::new(err.kind, format!("{} (the integrand at {var} = {x})", err.message))
-        })
+        let y = prog.eval(x, &mut stack.borrow_mut());
+        if y.is_finite() {
+            return Ok(y);
+        }
+        // Undefined here: the exact evaluator says why.
+        let err = match eval_node(n, var, Num::Float(x)) {
+            Err(err) => err,
+            Ok(_) => domain(format!("domain error: the integrand is not finite")),
+        };
+        Err(Error::new(err.kind, format!("{} (the integrand at {var} = {x})", err.message)))
     };
     let kronrod = |a: f64, b: f64| -> Result<(f64, f64)> {
         let c = 0.5 * (a + b);

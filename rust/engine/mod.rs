@@ -9,6 +9,7 @@
 
 pub mod calculus;
 pub mod canon;
+pub mod compile;
 pub mod eval;
 pub mod expr;
 pub mod number;
