@@ -1,9 +1,18 @@
 //! Evaluation to a number, `run` for any form, and numeric equivalence.
+//!
+//! Arithmetic is exact (rationals over i64) until a float enters or an exact
+//! result overflows; the result is returned as f64. Errors name the
+//! subexpression at fault, and the `*_text` variants also its byte position.
 
-use super::expr::Expr;
-use crate::error::{Error, Result};
+use super::expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
+use super::number::{domain, fmt_num, Num};
+use super::parse::{parse_spanned, Span};
+use crate::error::{Error, ErrorKind, Result};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
-/// What `run` returns: a number, a symbolic result (`derive`), or the roots of `solve`.
+/// What `run` returns: a number, a symbolic result (`derive`, an expression
+/// with free variables), or the roots of `solve`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Number(f64),
@@ -11,22 +20,411 @@ pub enum Answer {
     Roots(Vec<f64>),
 }
 
-pub fn evaluate(_e: &Expr, _bindings: &[(String, f64)]) -> Result<f64> {
-    Err(Error::invalid("evaluate: not implemented yet"))
+/// Variable values for one evaluation. `pi` and `e` are constants and cannot be rebound.
+pub(crate) struct Env<'a> {
+    pub bindings: &'a [(String, f64)],
+    /// One more binding (the variable of a quadrature or a root scan), checked first.
+    pub point: Option<(&'a str, f64)>,
 }
 
-pub fn evaluate_text(_text: &str, _bindings: &[(String, f64)]) -> Result<f64> {
-    Err(Error::invalid("evaluate: not implemented yet"))
+impl Env<'_> {
+    fn lookup(&self, name: &str) -> Option<f64> {
+        if let Some((v, x)) = self.point {
+            if v == name {
+                return Some(x);
+            }
+        }
+        self.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, x)| *x)
+    }
 }
 
-pub fn run(_e: &Expr) -> Result<Answer> {
-    Err(Error::invalid("run: not implemented yet"))
+/// Evaluates `e` to a number. `bindings` give values to free symbols.
+pub fn evaluate(e: &Expr, bindings: &[(String, f64)]) -> Result<f64> {
+    check_limits(e)?;
+    for (name, x) in bindings {
+        if !x.is_finite() {
+            return Err(Error::invalid(format!("binding {name} = {x} is not a finite number")));
+        }
+    }
+    let env = Env { bindings, point: None };
+    Ok(eval(e, &env)?.to_f64())
 }
 
-pub fn run_text(_text: &str) -> Result<Answer> {
-    Err(Error::invalid("run: not implemented yet"))
+/// [`evaluate`] on text; an error also gives the byte position of the
+/// innermost subexpression at fault.
+pub fn evaluate_text(text: &str, bindings: &[(String, f64)]) -> Result<f64> {
+    let (e, spans) = parse_spanned(text)?;
+    evaluate(&e, bindings).map_err(|err| locate(err, &e, &spans, |sub| evaluate(sub, bindings).map(|_| ())))
 }
 
-pub fn equivalent(_a: &Expr, _b: &Expr) -> Result<bool> {
-    Err(Error::invalid("equivalent: not implemented yet"))
+/// Adds "at byte N" for the innermost node that fails the same way: walk down
+/// while some child fails with the same kind of error.
+pub(crate) fn locate(err: Error, e: &Expr, spans: &Span, fails: impl Fn(&Expr) -> Result<()>) -> Error {
+    if err.kind == ErrorKind::Limit {
+        return err;
+    }
+    let (mut node, mut span) = (e, spans);
+    // Bounded by the tree depth; each step re-evaluates one subtree.
+    'down: loop {
+        if let Expr::Function { func, .. } = node {
+            if func.is_calculus() {
+                break;
+            }
+        }
+        for (child, child_span) in node.children().into_iter().zip(&span.children) {
+            if let Err(e2) = fails(child) {
+                if e2.kind == err.kind {
+                    node = child;
+                    span = child_span;
+                    continue 'down;
+                }
+            }
+        }
+        break;
+    }
+    Error::new(err.kind, format!("{} (at byte {})", err.message, span.start))
+}
+
+pub(crate) fn contextual(err: Error, node: &Expr) -> Error {
+    // Name the node once, at the innermost level that raised the error.
+    if err.message.contains(" in (") {
+        return err;
+    }
+    Error::new(err.kind, format!("{} in {}", err.message, node))
+}
+
+pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
+    match e {
+        Expr::Value(v) => leaf(v, env),
+        Expr::BinOp { op, left, right } => {
+            if *op == BinOp::Eq {
+                return Err(Error::invalid(format!(
+                    "an equation has no value: {e}; use (solve {e} x) to find its roots"
+                )));
+            }
+            let a = eval(left, env)?;
+            let b = eval(right, env)?;
+            binary(*op, a, b).map_err(|err| contextual(err, e))
+        }
+        Expr::UnaryOp { op: UnaryOp::Neg, operand } => Ok(eval(operand, env)?.neg()),
+        Expr::Function { func, args } => match func {
+            Func::Derive => {
+                let var = variable(&args[1])?;
+                let d = super::calculus::derive(&args[0], var)?;
+                eval(&d, env)
+            }
+            Func::Integrate => {
+                if args.len() != 4 {
+                    return Err(Error::invalid(format!(
+                        "an indefinite integral has no numeric value: {e}; give bounds (integrate f x lo hi)"
+                    )));
+                }
+                let var = variable(&args[1])?;
+                let lo = eval(&args[2], env)?.to_f64();
+                let hi = eval(&args[3], env)?.to_f64();
+                // Other free symbols of the integrand take their bound values.
+                let mut f = args[0].clone();
+                for (name, x) in env.bindings {
+                    if name != var {
+                        f = f.substitute(name, &Expr::float(*x));
+                    }
+                }
+                if let Some((name, x)) = env.point {
+                    if name != var {
+                        f = f.substitute(name, &Expr::float(x));
+                    }
+                }
+                Ok(Num::Float(super::calculus::integrate(&f, var, lo, hi)?))
+            }
+            Func::Solve => Err(Error::invalid(format!(
+                "solve gives a list of roots, not one number: {e}; use run or solve"
+            ))),
+            f => {
+                if args.len() != 1 {
+                    return Err(Error::new(
+                        ErrorKind::Arity,
+                        format!("wrong number of arguments: '{}' takes 1, got {} in {e}", f.token(), args.len()),
+                    ));
+                }
+                let x = eval(&args[0], env)?;
+                function(*f, x).map_err(|err| contextual(err, e))
+            }
+        },
+    }
+}
+
+pub(crate) fn variable(e: &Expr) -> Result<&str> {
+    match e {
+        Expr::Value(Value::Symbol(s)) if s != "pi" && s != "e" => Ok(s),
+        other => Err(Error::invalid(format!("expected a variable, got {other}"))),
+    }
+}
+
+fn leaf(v: &Value, env: &Env) -> Result<Num> {
+    match v {
+        Value::Integer(i) => Ok(Num::int(*i)),
+        Value::Float(x) => Num::Float(*x).check("a float literal"),
+        Value::Rational(n, d) => match super::number::reduce(*n as i128, *d as i128) {
+            Some((n, d)) => Ok(Num::Rat(n, d)),
+            None => Err(Error::new(ErrorKind::DivisionByZero, format!("division by zero: rational {n}/{d}"))),
+        },
+        Value::Symbol(s) => match s.as_str() {
+            "pi" => Ok(Num::Float(std::f64::consts::PI)),
+            "e" => Ok(Num::Float(std::f64::consts::E)),
+            name => match env.lookup(name) {
+                Some(x) => Ok(Num::Float(x)),
+                None => Err(Error::new(ErrorKind::Unbound, format!("unbound symbol '{name}': give it a value"))),
+            },
+        },
+    }
+}
+
+pub(crate) fn binary(op: BinOp, a: Num, b: Num) -> Result<Num> {
+    let r = match op {
+        BinOp::Add => a.add(b),
+        BinOp::Sub => a.sub(b),
+        BinOp::Mul => a.mul(b),
+        BinOp::Div => a.div(b)?,
+        BinOp::Pow => a.pow(b)?,
+        BinOp::Mod => a.modulo(b)?,
+        BinOp::Eq => return Err(Error::invalid("an equation has no value")),
+    };
+    r.check("the result")
+}
+
+/// A one-argument function over the reals; exact where the value is rational
+/// (`(sin 0)` is 0, `(sqrt 9/4)` is 3/2, `(ln 1)` is 0).
+pub(crate) fn function(f: Func, x: Num) -> Result<Num> {
+    let exact_zero = x.is_exact() && x.is_zero();
+    let v = x.to_f64();
+    let r = match f {
+        Func::Sin if exact_zero => Num::ZERO,
+        Func::Cos if exact_zero => Num::ONE,
+        Func::Tan if exact_zero => Num::ZERO,
+        Func::Exp if exact_zero => Num::ONE,
+        Func::Sin => Num::Float(v.sin()),
+        Func::Cos => Num::Float(v.cos()),
+        Func::Tan => {
+            if v.cos() == 0.0 {
+                return Err(domain(format!("domain error: tan is undefined at {}", fmt_num(x))));
+            }
+            Num::Float(v.tan())
+        }
+        Func::Exp => Num::Float(v.exp()),
+        Func::Ln | Func::Log => {
+            if v <= 0.0 || (x.is_exact() && !x.is_negative() && x.is_zero()) {
+                return Err(domain(format!(
+                    "domain error: {} of {} (the logarithm needs a positive argument)",
+                    f.token(),
+                    fmt_num(x)
+                )));
+            }
+            if x.is_one() {
+                Num::ZERO
+            } else if f == Func::Ln {
+                Num::Float(v.ln())
+            } else {
+                match exact_log10(x) {
+                    Some(k) => Num::int(k),
+                    None => Num::Float(v.log10()),
+                }
+            }
+        }
+        Func::Sqrt => {
+            if x.is_negative() {
+                return Err(domain(format!(
+                    "domain error: sqrt of {} (a negative number has no real square root)",
+                    fmt_num(x)
+                )));
+            }
+            x.pow(Num::Rat(1, 2))?
+        }
+        Func::Abs => x.abs(),
+        Func::Floor => x.floor(),
+        Func::Ceil => x.ceil(),
+        Func::Derive | Func::Integrate | Func::Solve => {
+            return Err(Error::invalid(format!("{} is not a function of one number", f.token())))
+        }
+    };
+    r.check(f.token())
+}
+
+/// log10 of an exact power of ten (10, 100, 1/1000, ...).
+pub(crate) fn exact_log10(x: Num) -> Option<i64> {
+    let Num::Rat(n, d) = x else { return None };
+    let (mut m, sign) = match (n, d) {
+        (n, 1) if n > 0 => (n, 1),
+        (1, d) => (d, -1),
+        _ => return None,
+    };
+    let mut k = 0;
+    while m % 10 == 0 {
+        m /= 10;
+        k += 1;
+    }
+    (m == 1).then_some(sign * k)
+}
+
+/// Evaluates any form: `derive` gives a symbolic result, `integrate` and
+/// arithmetic a number, `solve` its roots; an expression with free variables
+/// gives its simplified form.
+pub fn run(e: &Expr) -> Result<Answer> {
+    check_limits(e)?;
+    if let Expr::Function { func, args } = e {
+        match func {
+            Func::Derive => return Ok(Answer::Symbolic(super::calculus::derive(&args[0], variable(&args[1])?)?)),
+            Func::Integrate if args.len() == 2 => {
+                let var = variable(&args[1])?;
+                return match super::calculus::antiderivative(&args[0], var)? {
+                    Some(f) => Ok(Answer::Symbolic(f)),
+                    None => Err(Error::invalid(format!(
+                        "no closed-form antiderivative of {} is known to the engine; give bounds for a numeric integral",
+                        args[0]
+                    ))),
+                };
+            }
+            Func::Solve => return Ok(Answer::Roots(super::solve::solve(&args[0], variable(&args[1])?)?)),
+            _ => {}
+        }
+    }
+    if let Expr::BinOp { op: BinOp::Eq, .. } = e {
+        return Err(Error::invalid(format!("an equation has no value: {e}; use (solve {e} x)")));
+    }
+    if has_free_symbols(e) {
+        return Ok(Answer::Symbolic(super::canon::simplify(e)?));
+    }
+    evaluate(e, &[]).map(Answer::Number)
+}
+
+/// [`run`] on text, with byte positions in errors.
+pub fn run_text(text: &str) -> Result<Answer> {
+    let (e, spans) = parse_spanned(text)?;
+    run(&e).map_err(|err| {
+        if has_free_symbols(&e) {
+            err
+        } else {
+            locate(err, &e, &spans, |sub| evaluate(sub, &[]).map(|_| ()))
+        }
+    })
+}
+
+/// Free symbols outside the variables bound by `integrate` (with bounds) and `solve`.
+fn has_free_symbols(e: &Expr) -> bool {
+    match e {
+        Expr::Value(Value::Symbol(s)) => s != "pi" && s != "e",
+        Expr::Value(_) => false,
+        Expr::Function { func: Func::Integrate, args } if args.len() == 4 => {
+            let var = match &args[1] {
+                Expr::Value(Value::Symbol(s)) => s.as_str(),
+                _ => "",
+            };
+            args[0].symbols().iter().any(|s| s != var) || has_free_symbols(&args[2]) || has_free_symbols(&args[3])
+        }
+        Expr::Function { func: Func::Solve, .. } => false,
+        _ => e.children().into_iter().any(has_free_symbols),
+    }
+}
+
+/// Points per comparison in [`equivalent`], and how many must evaluate on both sides.
+const EQUIV_POINTS: usize = 24;
+const EQUIV_MIN_AGREE: usize = 4;
+
+/// True when `a` and `b` agree numerically at seeded random points of their
+/// free variables (relative tolerance 1e-7). Points where either side is
+/// undefined (a domain error) are skipped; at least 4 points must evaluate on
+/// both sides, otherwise the answer is false. Constant expressions are
+/// compared once. Deterministic: the same inputs give the same answer.
+pub fn equivalent(a: &Expr, b: &Expr) -> Result<bool> {
+    check_limits(a)?;
+    check_limits(b)?;
+    let mut vars = a.symbols();
+    vars.extend(b.symbols());
+    vars.sort();
+    vars.dedup();
+    if vars.is_empty() {
+        return Ok(match (evaluate(a, &[]), evaluate(b, &[])) {
+            (Ok(x), Ok(y)) => close(x, y),
+            _ => false,
+        });
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(0x6772_6170_6865_6d65);
+    let mut agree = 0;
+    let mut bindings: Vec<(String, f64)> = vars.iter().map(|v| (v.clone(), 0.0)).collect();
+    for i in 0..EQUIV_POINTS * 4 {
+        for (_, x) in bindings.iter_mut() {
+            // Alternate wide signed points with positive ones, so that ln and sqrt
+            // forms get points inside their domain.
+            *x = if i % 2 == 0 { rng.random_range(-4.0..4.0) } else { rng.random_range(0.05..5.0) };
+        }
+        match (evaluate(a, &bindings), evaluate(b, &bindings)) {
+            (Ok(x), Ok(y)) => {
+                if !close(x, y) {
+                    return Ok(false);
+                }
+                agree += 1;
+                if agree >= EQUIV_POINTS {
+                    break;
+                }
+            }
+            (Err(e), _) | (_, Err(e)) if e.kind == ErrorKind::Unbound || e.kind == ErrorKind::Limit => {
+                return Err(e);
+            }
+            _ => {}
+        }
+    }
+    Ok(agree >= EQUIV_MIN_AGREE)
+}
+
+fn close(x: f64, y: f64) -> bool {
+    (x - y).abs() <= 1e-9 + 1e-7 * x.abs().max(y.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::parse;
+
+    fn ev(text: &str) -> Result<f64> {
+        evaluate_text(text, &[])
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(ev("(+ 2 3)").unwrap(), 5.0);
+        assert_eq!(ev("(+ (* 2 3) 4)").unwrap(), 10.0);
+        assert_eq!(ev("(* (/ 1 3) 3)").unwrap(), 1.0);
+        assert_eq!(ev("(mod -7 3)").unwrap(), 2.0);
+        assert_eq!(ev("(^ 2 -2)").unwrap(), 0.25);
+        assert_eq!(ev("(sin 0)").unwrap(), 0.0);
+        assert_eq!(ev("(sqrt 16)").unwrap(), 4.0);
+        assert_eq!(ev("(log 1000)").unwrap(), 3.0);
+        assert_eq!(ev("(floor -2.5)").unwrap(), -3.0);
+        assert!((ev("(cos pi)").unwrap() + 1.0).abs() < 1e-15);
+        assert_eq!(evaluate_text("(+ x 3)", &[("x".into(), 2.0)]).unwrap(), 5.0);
+    }
+
+    #[test]
+    fn errors_name_the_node_and_byte() {
+        let e = ev("(+ 1 (ln 0))").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Domain);
+        assert!(e.message.contains("(ln 0)") && e.message.contains("byte 5"), "{}", e.message);
+        let e = ev("(* 2 (/ 1 (- 3 3)))").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::DivisionByZero);
+        assert!(e.message.contains("byte 5"), "{}", e.message);
+        assert_eq!(ev("(sqrt (neg 4))").unwrap_err().kind, ErrorKind::Domain);
+        assert_eq!(ev("(^ 10 100000000)").unwrap_err().kind, ErrorKind::Overflow);
+        assert_eq!(ev("(+ x 1)").unwrap_err().kind, ErrorKind::Unbound);
+        assert_eq!(ev("(^ -8 1/2)").unwrap_err().kind, ErrorKind::Domain);
+    }
+
+    #[test]
+    fn equivalence() {
+        let p = |s| parse(s).unwrap();
+        assert!(equivalent(&p("(* 2 x)"), &p("(+ x x)")).unwrap());
+        assert!(!equivalent(&p("(* 2 x)"), &p("(* 3 x)")).unwrap());
+        assert!(equivalent(&p("(/ (^ x 2) x)"), &p("x")).unwrap());
+        assert!(equivalent(&p("(ln (^ x 2))"), &p("(* 2 (ln x))")).unwrap());
+        assert!(equivalent(&p("(+ 1 2)"), &p("3")).unwrap());
+        assert!(!equivalent(&p("(sqrt (neg (+ (^ x 2) 1)))"), &p("(sqrt (neg (+ (^ x 2) 1)))")).unwrap());
+    }
 }

@@ -297,3 +297,47 @@ impl std::fmt::Display for Expr {
         f.write_str(&self.to_polish())
     }
 }
+
+impl Expr {
+    /// The tree with every occurrence of the symbol `var` replaced by `value`.
+    pub fn substitute(&self, var: &str, value: &Expr) -> Expr {
+        match self {
+            Expr::Value(Value::Symbol(s)) if s == var => value.clone(),
+            Expr::Value(_) => self.clone(),
+            Expr::BinOp { op, left, right } => Expr::bin(*op, left.substitute(var, value), right.substitute(var, value)),
+            Expr::UnaryOp { op, operand } => Expr::UnaryOp { op: *op, operand: Box::new(operand.substitute(var, value)) },
+            Expr::Function { func, args } => {
+                Expr::Function { func: *func, args: args.iter().map(|a| a.substitute(var, value)).collect() }
+            }
+        }
+    }
+}
+
+/// Deepest tree the engine's functions accept (the parser stops at
+/// [`super::parse::MAX_DEPTH`]; results such as derivatives may be a little deeper).
+pub const MAX_TREE_DEPTH: usize = 400;
+
+/// Rejects trees too deep or too large for the engine's recursive algorithms,
+/// without recursing itself (the tree may come from JSON or from Rust code).
+pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
+    let mut stack = vec![(e, 1usize)];
+    let mut nodes = 0usize;
+    while let Some((node, depth)) = stack.pop() {
+        nodes += 1;
+        if depth > MAX_TREE_DEPTH {
+            return Err(crate::error::Error::limit(format!(
+                "expression nested deeper than {MAX_TREE_DEPTH} levels"
+            )));
+        }
+        if nodes > super::parse::MAX_NODES * 2 {
+            return Err(crate::error::Error::limit(format!(
+                "expression has more than {} nodes",
+                super::parse::MAX_NODES * 2
+            )));
+        }
+        for c in node.children() {
+            stack.push((c, depth + 1));
+        }
+    }
+    Ok(())
+}

@@ -9,15 +9,15 @@
 
 pub mod calculus;
 pub mod canon;
+pub mod compile;
 pub mod eval;
 pub mod expr;
 pub mod number;
 pub mod parse;
 pub mod solve;
 
-pub use calculus::{antiderivative, integrate, quadrature};
+pub use calculus::{antiderivative, derive, integrate, quadrature};
 pub use canon::simplify;
-pub use calculus::derive;
 pub use eval::{equivalent, evaluate, evaluate_text, run, run_text, Answer};
 pub use expr::{BinOp, Expr, Func, UnaryOp, Value};
 pub use parse::{parse, parse_spanned, Span, MAX_DEPTH, MAX_NODES};
