@@ -202,7 +202,7 @@ fn level3(rng: &mut Rng8) -> Option<(Expr, Vec<(String, f64)>)> {
     } else {
         VARIABLE_NAMES.choose_multiple(rng, k).copied().collect()
     };
-    let depth = pick(rng, &[(35, 1), (45, 2), (20, 3)]);
+    let depth = pick(rng, &[(20, 1), (45, 2), (35, 3)]);
     let mut leaf = |r: &mut Rng8| {
         if r.random_bool(0.5) {
             sym(names.choose(r).expect("k >= 1"))

@@ -1,7 +1,163 @@
 //! End-to-end tests of the generator (determinism, uniqueness, splits, shards).
 
+use super::check::check_line;
 use super::sample::sample;
 use super::seeding::candidate_rng;
+use super::*;
+use crate::engine::Expr;
+use std::collections::{HashMap, HashSet};
+
+fn rows(level: u8, n: u64, seed: u64, shard: Shard, threads: usize) -> Vec<GeneratedRow> {
+    let cfg = LevelConfig { level, n, seed, shard, split: SplitRatios::default() };
+    generate_level(cfg, threads).unwrap()
+}
+
+fn lines(rows: &[GeneratedRow]) -> Vec<String> {
+    rows.iter().map(|r| r.row.to_json_line()).collect()
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_chunk_size() {
+    for level in 1..=7u8 {
+        let one = lines(&rows(level, 300, 11, Shard::WHOLE, 1));
+        let three = lines(&rows(level, 300, 11, Shard::WHOLE, 3));
+        assert_eq!(one, three, "level {level}");
+        // Small chunks: the emit loop and the scan interleave differently.
+        let cfg = LevelConfig::new(level, 300, 11);
+        let mut g = LevelGenerator::new(cfg, 2).unwrap();
+        let mut chunked = Vec::new();
+        loop {
+            let c = g.next_chunk(7).unwrap();
+            if c.is_empty() {
+                break;
+            }
+            assert!(c.len() <= 7);
+            chunked.extend(c);
+        }
+        assert_eq!(one, lines(&chunked), "level {level}");
+    }
+}
+
+#[test]
+fn rows_are_unique_ids_sequential_and_splits_disjoint() {
+    for level in 1..=7u8 {
+        let rs = rows(level, 600, 3, Shard::WHOLE, 0);
+        assert_eq!(rs.len(), 600);
+        let mut split_of_key: HashMap<&str, Split> = HashMap::new();
+        for (i, r) in rs.iter().enumerate() {
+            assert_eq!(r.row.id, row::row_id(level, i as u64));
+            assert_eq!(r.row.level, level);
+            assert_eq!(r.key, canonical_key(&r.row.input_expr, &r.row.bindings));
+            assert_eq!(r.split, SplitRatios::default().split_of(&r.key));
+            assert!(split_of_key.insert(&r.key, r.split).is_none(), "duplicate {}", r.key);
+        }
+        let counts: Vec<usize> = Split::ALL.iter().map(|s| rs.iter().filter(|r| r.split == *s).count()).collect();
+        assert!(counts[0] > 480 && counts[1] > 10 && counts[2] > 10, "level {level}: {counts:?}");
+    }
+}
+
+#[test]
+fn shards_concatenate_to_the_whole_level() {
+    for level in [1u8, 5, 7] {
+        let whole = lines(&rows(level, 500, 5, Shard::WHOLE, 2));
+        for count in [2u32, 3] {
+            let mut joined = Vec::new();
+            for index in 0..count {
+                let part = rows(level, 500, 5, Shard::new(index, count).unwrap(), 1);
+                assert_eq!(part.len() as u64, Shard::new(index, count).unwrap().rows(500));
+                joined.extend(lines(&part));
+            }
+            assert_eq!(whole, joined, "level {level}, {count} shards");
+        }
+    }
+}
+
+#[test]
+fn a_larger_level_keeps_every_row_of_a_smaller_one() {
+    // Bucket sizes only grow with n, and a bucket keeps its first rows.
+    let strip = |rs: Vec<GeneratedRow>| -> HashSet<String> { rs.into_iter().map(|r| r.key).collect() };
+    let small = strip(rows(2, 400, 9, Shard::WHOLE, 0));
+    let large = strip(rows(2, 900, 9, Shard::WHOLE, 0));
+    assert!(small.is_subset(&large));
+}
+
+#[test]
+fn seeds_give_different_data_sets() {
+    let a = lines(&rows(4, 200, 1, Shard::WHOLE, 0));
+    let b = lines(&rows(4, 200, 2, Shard::WHOLE, 0));
+    let overlap = a.iter().filter(|l| b.contains(l)).count();
+    assert!(overlap < 20, "{overlap} identical rows");
+}
+
+#[test]
+fn every_generated_row_passes_the_validator() {
+    for level in 1..=7u8 {
+        for r in rows(level, 250, 21, Shard::WHOLE, 0) {
+            let c = check_line(&r.row.to_json_line(), Some(level));
+            assert!(c.errors.is_empty(), "{}: {:?}", r.row.input_polish, c.errors);
+            assert_eq!(c.key.as_deref(), Some(r.key.as_str()));
+        }
+    }
+}
+
+#[test]
+fn the_validator_catches_wrong_answers_and_bad_schema() {
+    let r = &rows(5, 5, 0, Shard::WHOLE, 1)[0];
+    let mut wrong = r.row.clone();
+    wrong.expected_symbolic = Some("(* 3 x)".into());
+    assert!(!check_line(&wrong.to_json_line(), Some(5)).errors.is_empty());
+    let r = &rows(6, 5, 0, Shard::WHOLE, 1)[0];
+    let mut wrong = r.row.clone();
+    wrong.expected_result = wrong.expected_result.map(|v| v + 1e-3);
+    assert!(!check_line(&wrong.to_json_line(), Some(6)).errors.is_empty());
+    let r = &rows(7, 5, 0, Shard::WHOLE, 1)[0];
+    let mut wrong = r.row.clone();
+    wrong.solutions = Some(vec![wrong.expected_result.unwrap() + 0.5]);
+    assert!(!check_line(&wrong.to_json_line(), Some(7)).errors.is_empty());
+    let line = r.row.to_json_line();
+    assert!(!check_line(&line, Some(6)).errors.is_empty(), "level mismatch with the file");
+    assert!(!check_line(&line.replace("\"level\":7", "\"level\":7,\"extra\":1"), Some(7)).errors.is_empty());
+    assert!(!check_line(&line.replace("(solve", "(solv"), Some(7)).errors.is_empty());
+    assert!(!check_line("{not json", None).errors.is_empty());
+}
+
+/// Shape of a tree with leaves and operators erased to their arity.
+fn shape(e: &Expr) -> String {
+    match e {
+        Expr::Value(_) => ".".into(),
+        Expr::BinOp { left, right, .. } => format!("({} {})", shape(left), shape(right)),
+        Expr::UnaryOp { operand, .. } => format!("(u {})", shape(operand)),
+        Expr::Function { args, .. } => format!("(f{})", args.iter().map(shape).collect::<String>()),
+    }
+}
+
+#[test]
+fn levels_have_real_variety() {
+    // Not a handful of templates: many distinct tree shapes and operator mixes.
+    for (level, min_shapes) in [(2u8, 90usize), (3, 35), (4, 90), (5, 100), (6, 150), (7, 45)] {
+        let rs = rows(level, 500, 0, Shard::WHOLE, 0);
+        let shapes: HashSet<String> = rs.iter().map(|r| shape(&r.row.input_expr)).collect();
+        assert!(shapes.len() >= min_shapes, "level {level}: only {} shapes", shapes.len());
+    }
+    // Level 1: every operator appears.
+    let rs = rows(1, 500, 0, Shard::WHOLE, 0);
+    for op in ["(+ ", "(- ", "(* ", "(/ ", "(mod ", "(^ "] {
+        assert!(rs.iter().any(|r| r.row.input_polish.starts_with(op)), "level 1 lacks {op}");
+    }
+    // Level 3 binds every free symbol and nothing else.
+    for r in rows(3, 200, 0, Shard::WHOLE, 0) {
+        let names: Vec<String> = r.row.bindings.iter().map(|b| b.0.clone()).collect();
+        assert_eq!(names, trees::free_symbols(&r.row.input_expr));
+    }
+}
+
+#[test]
+fn bad_requests_are_errors() {
+    assert!(LevelGenerator::new(LevelConfig::new(0, 10, 0), 1).is_err());
+    assert!(LevelGenerator::new(LevelConfig::new(8, 10, 0), 1).is_err());
+    assert!(LevelGenerator::new(LevelConfig::new(1, 100_000_000, 0), 1).is_err());
+    assert!(rows(3, 0, 0, Shard::WHOLE, 1).is_empty());
+}
 
 #[test]
 #[ignore]
