@@ -49,9 +49,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def check_dataset(root: Path, threads: int = 0, progress: bool | None = None, out=sys.stdout) -> int:
-    """Checks the data set under ``root``; prints a report to ``out``; 0 when all is well."""
+def check_dataset(root: Path, threads: int = 0, progress: bool | None = None, out=None) -> int:
+    """Checks the data set under ``root``; prints a report to ``out`` (stdout); 0 when all is well."""
     from tqdm import tqdm
+
+    out = sys.stdout if out is None else out
 
     problems: list[str] = []
 
