@@ -123,6 +123,10 @@ fn quadratic(a: Num, b: Num, c: Num) -> Result<Vec<f64>> {
     }
     // The numerically stable pair: q = -(b + sign(b)·√disc)/2, roots q/a and c/q.
     let (a, b, c) = (a.to_f64(), b.to_f64(), c.to_f64());
+    if b == 0.0 {
+        let r = (-c / a).sqrt();
+        return Ok(vec![-r, r]);
+    }
     let s = disc.to_f64().sqrt();
     let q = -0.5 * (b + if b >= 0.0 { s } else { -s });
     Ok(vec![q / a, c / q])
