@@ -27,7 +27,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use super::bipartite::bipartite_ged;
 use super::exact::{exact_ged, SearchLimits};
 use super::graph::{mapping_cost, GedOutcome, Graph, GraphCosts, EPS};
-use super::sexpr::{count_atoms, parse_tree, Tree};
+use super::sexpr::{count_atoms, parse_tree, parse_tree_lenient, Tree};
 use super::tree::{check_cost, tree_edit_mapping, TedCosts};
 use crate::{Error, Result};
 
@@ -157,8 +157,12 @@ impl ExprMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Malformed {
     Raise,
-    /// Score it `atoms * node_deletion_cost + insertion cost of the second
-    /// expression's whole graph` (delete what was written, build the target).
+    /// Score it by what a forgiving reader makes of it (`parse_tree_lenient`):
+    /// GED(repaired tree, second) + node_deletion_cost per dropped atom +
+    /// node_insertion_cost per parenthesis fix; with no atom at all, the
+    /// insertion cost of the second expression's whole graph + the fixes. At
+    /// most `atoms * node_deletion_cost + fixes * node_insertion_cost +
+    /// insertion cost of the second graph` plus the repaired tree's edge deletions.
     Penalty,
 }
 
@@ -318,6 +322,28 @@ pub fn expression_ged(
     expression_ged_trees(&ta, &tb, costs, method, timeout)
 }
 
+/// The score of a first expression that does not parse (see `Malformed::Penalty`).
+pub fn malformed_score(
+    text: &str,
+    target: &Tree,
+    costs: &ExprCosts,
+    method: ExprMethod,
+    timeout: Option<Duration>,
+) -> Result<f64> {
+    match parse_tree_lenient(text) {
+        Some(r) => {
+            let fixes = r.paren_fixes as f64 * costs.node_ins + r.dropped_atoms as f64 * costs.node_del;
+            Ok(fixes
+                + match &r.tree {
+                    Some(t) => expression_ged_trees(t, target, costs, method, timeout)?.value,
+                    None => costs.insertion_cost(target),
+                })
+        }
+        // A parser limit: delete every atom, build the target.
+        None => Ok(count_atoms(text) as f64 * costs.node_del + costs.insertion_cost(target)),
+    }
+}
+
 /// Many pairs in parallel. With `Malformed::Penalty` a first expression that
 /// does not parse (or exceeds a parser limit) scores the penalty instead of
 /// failing; the second expressions must always parse. `timeout` is per pair.
@@ -347,7 +373,7 @@ pub fn expression_ged_batch<S: AsRef<str> + Sync>(
                 (Ok(t), _) => t,
                 (Err(e), Malformed::Raise) => return Err(at(e)),
                 (Err(_), Malformed::Penalty) => {
-                    let value = count_atoms(x.as_ref()) as f64 * costs.node_del + costs.insertion_cost(&tb);
+                    let value = malformed_score(x.as_ref(), &tb, costs, method, timeout).map_err(at)?;
                     return Ok(ExprGedResult { value, lower_bound: value, exact: false, malformed: true, mapping: vec![] });
                 }
             };
@@ -398,9 +424,13 @@ mod tests {
         let c = ExprCosts::default();
         let r = expression_ged_batch(&["(+ x", "(+ x 1)"], &["(+ x 1)", "(+ 1 x)"], &c, ExprMethod::Auto, Malformed::Penalty, None).unwrap();
         assert!(r[0].malformed);
-        // delete "+", "x"; insert 3 nodes, 2 operand edges, one clique edge.
-        assert_eq!(r[0].value, 2.0 + 3.0 + 1.0 + 2.0);
+        // Read as (+ x) with one paren fix: insert node 1, its operand edge and a clique edge.
+        assert_eq!(r[0].value, 1.0 + 1.0 + 0.5 + 2.0);
         assert_eq!(r[1].value, 0.0);
+        let r = expression_ged_batch(&["", ") )"], &["(+ x 1)", "x"], &c, ExprMethod::Auto, Malformed::Penalty, None).unwrap();
+        // Nothing to read: build the whole target (3 nodes, 2 operand edges, one clique edge) + fixes.
+        assert_eq!(r[0].value, 3.0 + 1.0 + 2.0);
+        assert_eq!(r[1].value, 1.0 + 2.0);
         assert!(expression_ged_batch(&["(+ x"], &["x"], &c, ExprMethod::Auto, Malformed::Raise, None).is_err());
         assert!(expression_ged_batch(&["x"], &["(x"], &c, ExprMethod::Auto, Malformed::Penalty, None).is_err());
         assert!(expression_ged_batch(&["x"], &["x", "y"], &c, ExprMethod::Auto, Malformed::Penalty, None).is_err());

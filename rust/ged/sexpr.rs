@@ -221,6 +221,81 @@ pub fn parse_tree(text: &str) -> Result<Tree> {
     Ok(Tree { labels, children })
 }
 
+/// What the lenient parser made of a malformed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// The tree read, or None when the text has no atom.
+    pub tree: Option<Tree>,
+    /// Atoms left out (text after the tree ended).
+    pub dropped_atoms: usize,
+    /// Parentheses ignored (stray `)`, `(` without a head atom) or added (unclosed `(`).
+    pub paren_fixes: usize,
+}
+
+/// Reads any text as a tree the way a forgiving reader would: a `(` must be
+/// followed by its head atom or it is ignored, a `)` that closes nothing is
+/// ignored, lists still open at the end are closed, and text after the tree
+/// ends is dropped. Every atom kept becomes a node. Never fails; None only when
+/// a limit is hit.
+pub fn parse_tree_lenient(text: &str) -> Option<Repaired> {
+    if text.len() > MAX_INPUT_BYTES {
+        return None;
+    }
+    let mut labels: Vec<String> = Vec::new();
+    let mut children: Vec<Vec<usize>> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let (mut pending, mut done) = (false, false);
+    let (mut dropped_atoms, mut paren_fixes) = (0usize, 0usize);
+    for (_, tok) in tokens(text) {
+        if done {
+            match tok {
+                Token::Atom(_) => dropped_atoms += 1,
+                _ => paren_fixes += 1,
+            }
+            continue;
+        }
+        match tok {
+            Token::Open => {
+                if pending || open.len() >= MAX_DEPTH {
+                    paren_fixes += 1;
+                }
+                pending = open.len() < MAX_DEPTH;
+            }
+            Token::Atom(atom) => {
+                if labels.len() >= MAX_NODES {
+                    return None;
+                }
+                let node = labels.len();
+                labels.push(atom.to_string());
+                children.push(Vec::new());
+                if let Some(&p) = open.last() {
+                    children[p].push(node);
+                }
+                if pending {
+                    open.push(node);
+                    pending = false;
+                } else if open.is_empty() {
+                    done = true;
+                }
+            }
+            Token::Close => {
+                if pending {
+                    // "()": both ignored.
+                    pending = false;
+                    paren_fixes += 2;
+                } else if open.pop().is_none() {
+                    paren_fixes += 1;
+                } else if open.is_empty() {
+                    done = true;
+                }
+            }
+        }
+    }
+    paren_fixes += usize::from(pending) + open.len();
+    let tree = (!labels.is_empty()).then_some(Tree { labels, children });
+    Some(Repaired { tree, dropped_atoms, paren_fixes })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +332,23 @@ mod tests {
         let t = parse_tree(&ok).unwrap();
         assert_eq!(t.len(), 901);
         assert_eq!(t.to_sexpr(), ok);
+    }
+
+    #[test]
+    fn lenient_reading_repairs_and_counts() {
+        let r = parse_tree_lenient("(+ x (* 2").unwrap();
+        assert_eq!(r.tree.unwrap().to_sexpr(), "(+ x (* 2))");
+        assert_eq!((r.dropped_atoms, r.paren_fixes), (0, 2));
+        let r = parse_tree_lenient(") (+ () x 1) y (z").unwrap();
+        assert_eq!(r.tree.unwrap().to_sexpr(), "(+ x 1)");
+        assert_eq!((r.dropped_atoms, r.paren_fixes), (2, 1 + 2 + 1));
+        let r = parse_tree_lenient("( (").unwrap();
+        assert!(r.tree.is_none());
+        assert_eq!(r.paren_fixes, 2);
+        // Well-formed input reads as the strict parser reads it, with no fixes.
+        let r = parse_tree_lenient("(a (b c) d)").unwrap();
+        assert_eq!(r.tree, Some(parse_tree("(a (b c) d)").unwrap()));
+        assert_eq!((r.dropped_atoms, r.paren_fixes), (0, 0));
     }
 
     #[test]
