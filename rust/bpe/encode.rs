@@ -176,21 +176,33 @@ impl Tokenizer {
             return self.encode_ordinary(text);
         }
         let mut out = Vec::with_capacity(text.len() / 3);
-        let mut rest = text;
+        // Next occurrence of each special token at or after `pos`; a token is only
+        // searched again once `pos` has passed its occurrence, so the text is
+        // scanned once per special token in all.
+        let mut next: Vec<Option<usize>> = active.iter().map(|(s, _)| text.find(s.as_str())).collect();
+        let mut pos = 0;
         loop {
+            for (i, (s, _)) in active.iter().enumerate() {
+                if let Some(at) = next[i] {
+                    if at < pos {
+                        next[i] = text[pos..].find(s.as_str()).map(|x| x + pos);
+                    }
+                }
+            }
             // The earliest special token; the longest one if several start there.
             let hit = active
                 .iter()
-                .filter_map(|(s, id)| rest.find(s.as_str()).map(|at| (at, Reverse(s.len()), *id)))
+                .zip(&next)
+                .filter_map(|((s, id), at)| at.map(|at| (at, Reverse(s.len()), *id)))
                 .min();
             match hit {
                 Some((at, Reverse(len), id)) => {
-                    self.encode_ordinary_into(&rest[..at], &mut out)?;
+                    self.encode_ordinary_into(&text[pos..at], &mut out)?;
                     out.push(id);
-                    rest = &rest[at + len..];
+                    pos = at + len;
                 }
                 None => {
-                    self.encode_ordinary_into(rest, &mut out)?;
+                    self.encode_ordinary_into(&text[pos..], &mut out)?;
                     return Ok(out);
                 }
             }
@@ -383,6 +395,10 @@ mod tests {
         assert_eq!(ids.iter().filter(|&&i| i == bos).count(), 1);
         assert_eq!(t.decode_bytes(&ids).unwrap(), text.as_bytes());
         assert!(t.encode(text, &AllowedSpecial::Some(vec!["<|nope|>"])).is_err());
+        // Adjacent, repeated and overlapping special tokens.
+        let t2 = Tokenizer::from_merges(GPT4_PATTERN, vec![], &["<a>".into(), "<a><b>".into(), "<b>".into()]).unwrap();
+        let ids = t2.encode("x<a><a><b><b>y<a", &AllowedSpecial::All).unwrap();
+        assert_eq!(ids, vec![b'x' as u32, 256, 257, 258, b'y' as u32, b'<' as u32, b'a' as u32]);
         assert!(t.token_bytes(t.vocab_size() as u32).is_err());
     }
 

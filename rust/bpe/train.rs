@@ -138,6 +138,9 @@ impl Merger {
             return Err(Error::invalid("the training corpus is empty: no text to learn merges from"));
         }
         let words: Vec<(Box<str>, u64)> = counts.into_iter().filter(|(w, _)| w.len() >= 2).collect();
+        if let Some((w, _)) = words.iter().find(|(w, _)| w.len() > u32::MAX as usize) {
+            return Err(Error::limit(format!("a chunk of {} bytes is longer than 4 GiB", w.len())));
+        }
         let total: usize = words.iter().map(|(w, _)| w.len()).sum();
         let mut arena = Vec::with_capacity(total);
         let mut start = Vec::with_capacity(words.len());
