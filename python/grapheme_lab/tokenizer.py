@@ -350,7 +350,9 @@ class BPETokenizer:
                 "byte_fallback": False,
                 "ignore_merges": True,
                 "vocab": {u(t): r for t, r in ranks.items()},
-                "merges": [[u(inverse[l]), u(inverse[r])] for _, l, r in merges],
+                # "left right" strings: every tokenizers version reads them (byte-level
+                # token strings never contain a space).
+                "merges": [f"{u(inverse[l])} {u(inverse[r])}" for _, l, r in merges],
             },
         }
 

@@ -109,15 +109,21 @@ impl ChunkCounter {
     }
 }
 
+#[derive(Clone, Copy)]
+struct WordMeta {
+    start: usize,
+    count: u64,
+    len: u32,
+    /// Last merge step that visited the word (skips duplicates in a position list).
+    stamp: u32,
+}
+
 /// The state of an incremental BPE merge run.
 pub struct Merger {
-    /// All words' token ids, each word in its own span `[start, start + len)`.
+    /// All words' token ids, each word in its own span of `arena`.
     arena: Vec<u32>,
-    start: Vec<usize>,
-    len: Vec<u32>,
-    count: Vec<u64>,
-    /// Last merge step that visited each word (skips duplicates in a position list).
-    stamp: Vec<u32>,
+    /// One record per word, kept together: a merge reads all of it at once.
+    words: Vec<WordMeta>,
     pair_counts: FxHashMap<Pair, i64>,
     positions: FxHashMap<Pair, Vec<u32>>,
     heap: BinaryHeap<(i64, Reverse<Pair>)>,
@@ -190,12 +196,10 @@ impl Merger {
         let heap = pair_counts.iter().map(|(&p, &c)| (c, Reverse(p))).collect();
         let tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
         let token_ids = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let words = (0..n).map(|w| WordMeta { start: start[w], count: count[w], len: len[w], stamp: u32::MAX }).collect();
         Ok(Merger {
             arena,
-            stamp: vec![u32::MAX; n],
-            start,
-            len,
-            count,
+            words,
             pair_counts,
             positions,
             heap,
@@ -264,17 +268,18 @@ impl Merger {
         self.step += 1;
         let step = self.step;
 
-        let words = self.positions.remove(&p).unwrap_or_default();
+        let touched = self.positions.remove(&p).unwrap_or_default();
         let mut grown: Vec<Pair> = Vec::new();
-        for &w in &words {
+        for &w in &touched {
             let wi = w as usize;
-            if self.stamp[wi] == step {
+            let meta = &mut self.words[wi];
+            if meta.stamp == step {
                 continue;
             }
-            self.stamp[wi] = step;
-            let s0 = self.start[wi];
-            let l = self.len[wi] as usize;
-            let c = self.count[wi] as i64;
+            meta.stamp = step;
+            let s0 = meta.start;
+            let l = meta.len as usize;
+            let c = meta.count as i64;
             let span = &mut self.arena[s0..s0 + l];
             let pair_counts = &mut self.pair_counts;
             let positions = &mut self.positions;
@@ -295,7 +300,7 @@ impl Merger {
                     positions.remove(&q);
                 }
             });
-            self.len[wi] = new_len as u32;
+            self.words[wi].len = new_len as u32;
         }
         self.pair_counts.remove(&p);
         grown.sort_unstable();
