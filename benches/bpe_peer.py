@@ -10,7 +10,8 @@ memory) and its peak RSS (``resource.getrusage``), also net of the RSS after the
 documents were loaded. Then, in this process: bytes per token on heldout.jsonl
 for every trained vocabulary, and single-thread encoding throughput of our
 ``encode`` against tiktoken built from our ranks (best of several runs, same text,
-same process). Ratios are what to read: the machine is shared and noisy.
+same process). Ratios are what to read: the machine is shared and noisy, so CPU
+time (user + system, all threads) is reported beside wall time.
 """
 
 from __future__ import annotations
@@ -45,10 +46,16 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def child(name: str, corpus: Path, vocab_size: int, limit_mb: float | None, out: Path) -> None:
     docs = load_docs(corpus / "train.jsonl", limit_mb)
     n_bytes = sum(len(d.encode("utf-8")) for d in docs)
     baseline = rss_mb()
+    cpu0 = cpu_seconds()
     if name == "ours":
         from grapheme_lab.tokenizer import BPETokenizer
 
@@ -89,7 +96,8 @@ def child(name: str, corpus: Path, vocab_size: int, limit_mb: float | None, out:
         with open(out / f"{name}.ranks.pkl", "wb") as f:
             pickle.dump({"ranks": ranks, "pattern": pattern}, f)
     peak = rss_mb()
-    print(json.dumps({"name": name, "seconds": seconds, "peak_rss_mb": peak, "docs_rss_mb": baseline,
+    cpu = cpu_seconds() - cpu0  # training (+ saving, small): less sensitive to a busy machine
+    print(json.dumps({"name": name, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak, "docs_rss_mb": baseline,
                       "corpus_mb": n_bytes / 1e6, "docs": len(docs)}))
 
 
@@ -129,14 +137,16 @@ def main() -> None:
                 raise SystemExit(f"{name} failed:\n{proc.stderr}")
             results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
             r = results[name]
-            print(f"train {name:8s} {r['seconds']:8.2f} s  peak RSS {r['peak_rss_mb']:7.0f} MB "
+            print(f"train {name:8s} {r['seconds']:8.2f} s wall, {r['cpu_seconds']:8.2f} s CPU, peak RSS {r['peak_rss_mb']:7.0f} MB "
                   f"(+{r['peak_rss_mb'] - r['docs_rss_mb']:.0f} MB over the loaded documents)", flush=True)
         first = next(iter(results.values()))
         print(f"corpus: {first['corpus_mb']:.1f} MB, {first['docs']} documents, vocab {args.vocab_size}")
         if "ours" in results:
             for peer in ("rustbpe", "hf"):
                 if peer in results:
-                    print(f"training speed-up vs {peer}: {results[peer]['seconds'] / results['ours']['seconds']:.2f}x")
+                    print(f"training speed-up vs {peer}: "
+                          f"{results[peer]['seconds'] / results['ours']['seconds']:.2f}x wall, "
+                          f"{results[peer]['cpu_seconds'] / results['ours']['cpu_seconds']:.2f}x CPU time")
 
         import tiktoken
 
