@@ -380,3 +380,11 @@ def test_cli_errors(tmp_path):
     r = cli("train", "--input", "rows.jsonl", "--vocab-size", "300", "--output", "x.json", cwd=tmp_path)
     assert r.returncode == 2 and "text-field" in r.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_cli_unreachable_hub_dataset_is_a_clear_error(tmp_path):
+    env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
+    r = subprocess.run([sys.executable, "-m", "grapheme_lab", "tokenizer", "train", "--input", "hf:someone/nothing",
+                        "--vocab-size", "300", "--output", "x.json"], cwd=tmp_path, capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 2 and "could not load data set 'someone/nothing'" in r.stderr
