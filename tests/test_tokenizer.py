@@ -206,6 +206,14 @@ def test_save_load_round_trip(tok, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["tok.json"]  # no temp file left
 
 
+def test_pickle_round_trip(tok):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(tok))
+    assert back.merges == tok.merges and back.special_tokens == tok.special_tokens
+    assert back.encode(VARIED[0], allowed_special="all") == tok.encode(VARIED[0], allowed_special="all")
+
+
 def test_huggingface_export_round_trip(tok, tmp_path):
     tokenizers = pytest.importorskip("tokenizers")
     path = tmp_path / "tokenizer.json"

@@ -360,5 +360,10 @@ class BPETokenizer:
         """Writes ``to_huggingface()`` as tokenizer.json, atomically."""
         _atomic_write_text(Path(path), json.dumps(self.to_huggingface(), ensure_ascii=False))
 
+    def __reduce__(self):
+        # Picklable (e.g. for DataLoader workers): rebuilt from its merges.
+        specials = self.special_tokens
+        return (BPETokenizer.from_merges, (self.merges, self.pattern, sorted(specials, key=specials.__getitem__)))
+
     def __repr__(self) -> str:
         return f"BPETokenizer(vocab_size={self.vocab_size}, specials={len(self.special_tokens)})"
