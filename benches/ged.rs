@@ -5,7 +5,7 @@
 //! - ted/pair_120: one tree edit distance, two random trees of about 120 nodes;
 //! - ted/batch_256: 256 such pairs in one parallel batch call;
 //! - exact_ged/nodes_5_7: exact graph edit distance, random labelled digraphs of 5-7 nodes;
-//! - expr/batch_1024: 1,024 expression pairs of <= 40 nodes (a target and a mutated
+//! - expr/batch_1024: 1,024 expression pairs of 20-40 nodes (a target and a mutated
 //!   copy, as minimum-risk training scores them), `auto` method, one batch call.
 //!
 //! benches/ged_peer.py measures the same things against apted, networkx and
@@ -48,19 +48,25 @@ fn random_tree(rng: &mut ChaCha8Rng, n: usize, labels: &[&str]) -> String {
     s
 }
 
-/// A random expression of at most `budget` nodes.
-fn random_expr(rng: &mut ChaCha8Rng, budget: &mut usize) -> String {
-    const LEAVES: [&str; 6] = ["x", "y", "1", "2", "3", "z"];
+/// A random expression of exactly `n` nodes (as benches/ged_peer.py makes them).
+fn random_expr(rng: &mut ChaCha8Rng, n: usize) -> String {
+    const LEAVES: [&str; 6] = ["x", "y", "z", "1", "2", "3"];
     const OPS: [(&str, usize); 7] = [("+", 2), ("*", 2), ("-", 2), ("/", 2), ("^", 2), ("sin", 1), ("+", 3)];
-    *budget = budget.saturating_sub(1);
-    let (op, arity) = OPS[rng.random_range(0..OPS.len())];
-    if *budget < arity || rng.random_bool(0.3) {
+    if n == 1 {
         return LEAVES[rng.random_range(0..LEAVES.len())].to_string();
     }
+    let ops: Vec<_> = OPS.iter().filter(|o| o.1 < n).collect();
+    let (op, arity) = *ops[rng.random_range(0..ops.len())];
+    // Split the n - 1 remaining nodes into `arity` positive parts.
+    let mut cuts: Vec<usize> = rand::seq::index::sample(rng, n - 2, arity - 1).into_iter().map(|c| c + 1).collect();
+    cuts.sort_unstable();
+    cuts.push(n - 1);
     let mut s = format!("({op}");
-    for _ in 0..arity {
+    let mut prev = 0;
+    for c in cuts {
         s.push(' ');
-        s.push_str(&random_expr(rng, budget));
+        s.push_str(&random_expr(rng, c - prev));
+        prev = c;
     }
     s.push(')');
     s
@@ -73,7 +79,8 @@ fn mutate(rng: &mut ChaCha8Rng, expr: &str) -> String {
     // Cut the victim's subtree off (unreachable nodes are not printed) and mark it.
     t.children[victim].clear();
     t.labels[victim] = "@".to_string();
-    let fresh = random_expr(rng, &mut 6);
+    let size = rng.random_range(1..=6);
+    let fresh = random_expr(rng, size);
     t.to_sexpr().replacen('@', &fresh, 1)
 }
 
@@ -124,8 +131,22 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let targets: Vec<String> = (0..1024).map(|_| random_expr(&mut rng, &mut 40)).collect();
-    let samples: Vec<String> = targets.iter().map(|t| mutate(&mut rng, t)).collect();
+    let targets: Vec<String> = (0..1024)
+        .map(|_| {
+            let n = rng.random_range(20..=40);
+            random_expr(&mut rng, n)
+        })
+        .collect();
+    // Mutated copies, redrawn until they too have at most 40 nodes.
+    let samples: Vec<String> = targets
+        .iter()
+        .map(|t| loop {
+            let m = mutate(&mut rng, t);
+            if parse_tree(&m).unwrap().len() <= 40 {
+                break m;
+            }
+        })
+        .collect();
     let ec = ExprCosts::default();
     c.bench_function("expr/batch_1024", |bch| {
         bch.iter(|| {

@@ -100,10 +100,6 @@ impl Postorder {
         Postorder { labels: post_labels, lml, keyroots, pre }
     }
 
-    /// Zhang–Shasha's work factor for this tree: sum of keyroot subtree sizes.
-    fn work(&self) -> f64 {
-        self.keyroots.iter().map(|&k| (k - self.lml[k] + 1) as f64).sum()
-    }
 }
 
 /// The number type of the dynamic program: `f64`, or `i64` when every cost is a
@@ -311,16 +307,31 @@ fn check_size(n1: usize, n2: usize) -> Result<()> {
 
 /// Prepares both trees with the decomposition that needs less work.
 fn prepare(ca: &[Vec<usize>], la: &[u32], cb: &[Vec<usize>], lb: &[u32]) -> (Postorder, Postorder) {
-    let (pa, pb) = (Postorder::new(ca, la, false), Postorder::new(cb, lb, false));
-    if pa.keyroots.len() <= 1 && pb.keyroots.len() <= 1 {
-        return (pa, pb);
+    let ((left_a, right_a), (left_b, right_b)) = (work(ca), work(cb));
+    let mirror = right_a * right_b < left_a * left_b;
+    (Postorder::new(ca, la, mirror), Postorder::new(cb, lb, mirror))
+}
+
+/// Zhang–Shasha's work factor of a tree (preorder child lists) for the left and
+/// the right path decomposition: the sum of the keyroots' subtree sizes. The left
+/// keyroots are the root and every node with a left sibling; mirrored for right.
+fn work(children: &[Vec<usize>]) -> (f64, f64) {
+    let n = children.len();
+    let mut size = vec![1usize; n];
+    // Preorder: children come after their parent.
+    for v in (0..n).rev() {
+        size[v] += children[v].iter().map(|&k| size[k]).sum::<usize>();
     }
-    let (ma, mb) = (Postorder::new(ca, la, true), Postorder::new(cb, lb, true));
-    if ma.work() * mb.work() < pa.work() * pb.work() {
-        (ma, mb)
-    } else {
-        (pa, pb)
+    let (mut left, mut right) = (n as f64, n as f64);
+    for kids in children {
+        if let Some((_, rest)) = kids.split_first() {
+            left += rest.iter().map(|&k| size[k] as f64).sum::<f64>();
+        }
+        if let Some((_, rest)) = kids.split_last() {
+            right += rest.iter().map(|&k| size[k] as f64).sum::<f64>();
+        }
     }
+    (left, right)
 }
 
 /// The exact ordered tree edit distance between two trees.
