@@ -8,7 +8,16 @@ import torch
 
 from grapheme_lab import GraphemeError
 from grapheme_lab.ged import GEDCosts, expression_ged, expression_ged_batch
-from grapheme_lab.losses import GEDLoss
+from grapheme_lab.losses import GEDLoss, OptimalCompletionLoss, optimal_next_tokens
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    # Tiny tensors: torch's thread pool only adds wake-up latency (seconds on a busy machine).
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 VOCAB = ["<eos>", "(", ")", "+", "*", "x", "1", "2"]
 TARGET = "(+ x (* 2 x))"
@@ -131,3 +140,99 @@ def test_expected_ged_falls_on_a_toy_task():
         history.append(out.expected_ged.item())
     start, end = np.mean(history[:5]), np.mean(history[-5:])
     assert end < 0.25 * start, (start, end)
+
+
+# ---------------------------------------------------------------- optimal completion
+
+
+def levenshtein(a: list[int], b: list[int]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def test_optimal_next_tokens_match_the_definition():
+    # A next token is optimal when the best completion after it costs no more
+    # than the best completion of the prefix; EOS when the prefix itself is best.
+    rng = np.random.default_rng(0)
+    vocab, eos = 4, 4
+    for _ in range(200):
+        prefix = rng.integers(0, vocab, rng.integers(0, 6)).tolist()
+        target = rng.integers(0, vocab, rng.integers(0, 6)).tolist()
+        got = optimal_next_tokens(prefix, target, eos)
+        assert len(got) == len(prefix) + 1
+        for t, toks in enumerate(got):
+            p = prefix[:t]
+
+            def best(q):
+                return min(levenshtein(q, target[:j]) for j in range(len(target) + 1))
+
+            want = [a for a in range(vocab) if best(p + [a]) == best(p)]
+            if levenshtein(p, target) == best(p):
+                want.append(eos)
+            assert toks == want, (p, target)
+
+
+def sample_ids(model: TinyLM, n: int, max_len: int = 12) -> tuple[torch.Tensor, list[int]]:
+    """Token ids sampled from the model ([n, max_len], EOS-padded) and the lengths (EOS step included)."""
+    with torch.no_grad():
+        h = torch.zeros(n, model.cell.hidden_size)
+        tok = torch.full((n,), len(VOCAB), dtype=torch.long)
+        toks = []
+        for _ in range(max_len):
+            h = model.cell(model.emb(tok), h)
+            tok = torch.distributions.Categorical(logits=model.head(h)).sample()
+            toks.append(tok)
+    ids = torch.stack(toks, 1)
+    lengths = [int((row == 0).nonzero()[0]) + 1 if (row == 0).any() else max_len for row in ids]
+    return ids, lengths
+
+
+def teacher_forced_logits(model: TinyLM, ids: torch.Tensor) -> torch.Tensor:
+    h = torch.zeros(ids.shape[0], model.cell.hidden_size)
+    tok = torch.full((ids.shape[0],), len(VOCAB), dtype=torch.long)
+    out = []
+    for t in range(ids.shape[1]):
+        h = model.cell(model.emb(tok), h)
+        out.append(model.head(h))
+        tok = ids[:, t]
+    return torch.stack(out, 1)
+
+
+TARGET_IDS = [VOCAB.index(t) for t in "( + x ( * 2 x ) )".split()]
+
+
+def test_optimal_completion_gradients_reach_every_parameter():
+    torch.manual_seed(1)
+    model = TinyLM()
+    ids, lengths = sample_ids(model, 8)
+    loss = OptimalCompletionLoss()(teacher_forced_logits(model, ids), ids, lengths, [TARGET_IDS] * 8, eos_id=0)
+    loss.backward()
+    assert loss.item() > 0
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+    with pytest.raises(GraphemeError):
+        OptimalCompletionLoss()(torch.zeros(2, 3, 8), ids[:2, :3], [1, 4], [[1], [1]], eos_id=0)
+    with pytest.raises(GraphemeError):
+        OptimalCompletionLoss()(torch.zeros(1, 3, 8), ids[:1, :3], [2], [[9]], eos_id=0)
+
+
+def test_optimal_completion_lowers_the_edit_distance():
+    torch.manual_seed(0)
+    model = TinyLM()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = OptimalCompletionLoss()
+    history = []
+    for _ in range(30):
+        ids, lengths = sample_ids(model, 16)
+        loss = loss_fn(teacher_forced_logits(model, ids), ids, lengths, [TARGET_IDS] * 16, eos_id=0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        words = [[int(x) for x in row[: n - 1]] if row[n - 1] == 0 else row[:n].tolist() for row, n in zip(ids, lengths)]
+        history.append(np.mean([levenshtein(w, TARGET_IDS) for w in words]))
+    start, end = np.mean(history[:5]), np.mean(history[-5:])
+    assert end < 0.2 * start, (start, end)

@@ -1,5 +1,11 @@
 """Training losses built on the edit distances.
 
+:class:`OptimalCompletionLoss` (after Sabour et al. 2019, optimal completion
+distillation) needs no sampling of whole outputs to score: at every step of a
+sequence the model wrote, the edit-distance dynamic program between that prefix
+and the target token sequence says which next tokens start an optimal completion,
+and the model is trained towards them by cross-entropy.
+
 :class:`GEDLoss` is minimum-risk training with the expression graph edit distance
 as the risk: the model samples K outputs per example, each is scored against the
 target by GED (one batched, parallel Rust call for the whole batch), and the loss
@@ -21,7 +27,7 @@ import torch
 from grapheme_lab import GraphemeError
 from grapheme_lab.ged import GEDCosts, expression_ged_batch
 
-__all__ = ["GEDLoss", "GEDLossOutput"]
+__all__ = ["GEDLoss", "GEDLossOutput", "OptimalCompletionLoss", "optimal_next_tokens"]
 
 
 @dataclasses.dataclass
@@ -92,3 +98,81 @@ class GEDLoss(torch.nn.Module):
         if ce_loss is not None and self.ce_weight > 0:
             loss = loss + self.ce_weight * ce_loss
         return GEDLossOutput(loss=loss, expected_ged=risk.detach().mean(), ged=ged)
+
+
+def optimal_next_tokens(
+    prefix: Sequence[int], target: Sequence[int], eos_id: int
+) -> list[list[int]]:
+    """For every step t = 0..len(prefix), the sorted next tokens that begin an
+    optimal completion of ``prefix[:t]`` towards ``target`` under the unit-cost
+    edit (Levenshtein) distance over tokens; ``eos_id`` when stopping is optimal.
+
+    Row t of the dynamic program holds D[t, j] = ED(prefix[:t], target[:j]); the
+    best completion of prefix[:t] costs m = min_j D[t, j] (write target[j:] after
+    the best j), so the optimal next tokens are target[j] for every j < len(target)
+    with D[t, j] = m, and EOS if D[t, len(target)] = m.
+    """
+    n = len(target)
+    tgt = np.asarray(target, dtype=np.int64)
+    ramp = np.arange(n + 1)
+    row = ramp.copy()  # D[0, j] = j insertions
+    out: list[list[int]] = []
+    for t in range(len(prefix) + 1):
+        best = row.min()
+        hits = np.flatnonzero(row == best)
+        toks = {int(tgt[j]) for j in hits if j < n}
+        if hits[-1] == n:
+            toks.add(int(eos_id))
+        out.append(sorted(toks))
+        if t == len(prefix):
+            break
+        # Next row: deletion of prefix[t] or a (mis)match, then insertions, whose
+        # serial chain D[j] = min(E[j], D[j - 1] + 1) is a running minimum of E[j] - j.
+        e = row + 1
+        e[1:] = np.minimum(e[1:], row[:-1] + (tgt != prefix[t]))
+        row = np.minimum.accumulate(e - ramp) + ramp
+    return out
+
+
+class OptimalCompletionLoss(torch.nn.Module):
+    """Optimal completion distillation over prefix tokens.
+
+    ``logits[n, t]`` is the model's next-token distribution after it wrote
+    ``tokens[n, :t]`` (its own samples, or any sequence); steps ``t >= lengths[n]``
+    are padding. The loss at each valid step is the cross-entropy against the
+    uniform distribution over :func:`optimal_next_tokens`, averaged over valid
+    steps. The targets need no parsing, so it applies to any token sequence.
+    """
+
+    def forward(
+        self,
+        logits: torch.Tensor,
+        tokens: torch.Tensor,
+        lengths: Sequence[int] | torch.Tensor,
+        targets: Sequence[Sequence[int]],
+        eos_id: int,
+    ) -> torch.Tensor:
+        if logits.dim() != 3 or tokens.dim() != 2 or logits.shape[:2] != tokens.shape:
+            raise GraphemeError(
+                f"logits must be [N, T, V] and tokens [N, T], got {tuple(logits.shape)} and {tuple(tokens.shape)}"
+            )
+        n, steps, vocab = logits.shape
+        lengths = [int(x) for x in lengths]
+        if len(lengths) != n or len(targets) != n:
+            raise GraphemeError(f"batch sizes differ: {n} sequences, {len(lengths)} lengths, {len(targets)} targets")
+        if not 0 <= eos_id < vocab:
+            raise GraphemeError(f"eos_id {eos_id} is outside the vocabulary of {vocab} tokens")
+        want = np.zeros((n, steps, vocab), dtype=np.float32)
+        rows = tokens.detach().cpu().numpy()
+        for i, (length, target) in enumerate(zip(lengths, targets)):
+            if not 0 < length <= steps:
+                raise GraphemeError(f"lengths[{i}] = {length}: must be in 1..{steps}")
+            if any(not 0 <= int(x) < vocab for x in target):
+                raise GraphemeError(f"targets[{i}] has a token outside the vocabulary of {vocab} tokens")
+            # Steps 0..length-1 predict after prefixes of length 0..length-1.
+            for t, toks in enumerate(optimal_next_tokens(rows[i, : length - 1].tolist(), target, eos_id)):
+                want[i, t, toks] = 1.0 / len(toks)
+        mask = torch.arange(steps)[None, :] < torch.as_tensor(lengths)[:, None]
+        q = torch.as_tensor(want, device=logits.device, dtype=logits.dtype)
+        ce = -(q * torch.log_softmax(logits, dim=-1)).sum(-1)
+        return ce[mask.to(logits.device)].mean()

@@ -28,7 +28,7 @@ use super::bipartite::bipartite_ged;
 use super::exact::{exact_ged, SearchLimits};
 use super::graph::{mapping_cost, GedOutcome, Graph, GraphCosts, EPS};
 use super::sexpr::{count_atoms, parse_tree, parse_tree_lenient, Tree};
-use super::tree::{check_cost, tree_edit_mapping, TedCosts};
+use super::tree::{check_cost, tree_edit_mapping_ids, TedCosts};
 use crate::{Error, Result};
 
 /// Edge label ids of expression graphs.
@@ -195,12 +195,12 @@ fn canonical_hashes(t: &Tree) -> Vec<u64> {
     h
 }
 
-/// The tree with commutative operands sorted by (label, canonical hash); node
-/// ids are unchanged, so mappings refer to the original tree.
-fn canonical_order(t: &Tree) -> Tree {
+/// Child lists with commutative operands sorted by (label, canonical hash);
+/// node ids are unchanged, so mappings refer to the original tree.
+fn canonical_children(t: &Tree) -> Vec<Vec<usize>> {
     let h = canonical_hashes(t);
-    let mut out = t.clone();
-    for (i, kids) in out.children.iter_mut().enumerate() {
+    let mut out = t.children.clone();
+    for (i, kids) in out.iter_mut().enumerate() {
         if is_commutative(&t.labels[i]) {
             kids.sort_by(|&a, &b| t.labels[a].cmp(&t.labels[b]).then(h[a].cmp(&h[b])));
         }
@@ -208,10 +208,12 @@ fn canonical_order(t: &Tree) -> Tree {
     out
 }
 
-fn ted_mapping(a: &Tree, b: &Tree, c: &ExprCosts) -> Result<Vec<Option<usize>>> {
+/// Node mapping (first-graph node -> second-graph node) of an optimal tree edit
+/// of the two trees given as child lists over the graphs' interned labels.
+fn ted_mapping(ca: &[Vec<usize>], g1: &Graph, cb: &[Vec<usize>], g2: &Graph, c: &ExprCosts) -> Result<Vec<Option<usize>>> {
     let ted = TedCosts { insert: c.node_ins + c.edge_ins, delete: c.node_del + c.edge_del, relabel: c.node_sub };
-    let (_, pairs) = tree_edit_mapping(a, b, &ted)?;
-    let mut map = vec![None; a.len()];
+    let (_, pairs) = tree_edit_mapping_ids((ca, &g1.labels), (cb, &g2.labels), &ted)?;
+    let mut map = vec![None; ca.len()];
     for (x, y) in pairs {
         if let (Some(i), Some(j)) = (x, y) {
             map[i] = Some(j);
@@ -263,8 +265,9 @@ pub fn expression_ged_trees(
     let edge_labels = g1.edges.iter().chain(&g2.edges).map(|e| e.2 as usize + 1).max().unwrap_or(0);
     let c = costs.graph_costs(edge_labels);
     let lb = counts_lb(&g1, &g2, &c);
+    let (ca, cb) = (canonical_children(a), canonical_children(b));
     let mut best = {
-        let map = ted_mapping(&canonical_order(a), &canonical_order(b), costs)?;
+        let map = ted_mapping(&ca, &g1, &cb, &g2, costs)?;
         let d = mapping_cost(&g1, &g2, &map, &c);
         GedOutcome { distance: d, lower_bound: lb.min(d), exact: d - lb <= EPS, mapping: map }
     };
@@ -276,8 +279,9 @@ pub fn expression_ged_trees(
         best.lower_bound = lower.min(best.distance);
         best.exact = best.exact || best.distance - best.lower_bound <= EPS;
     };
-    if !best.exact {
-        let map = ted_mapping(a, b, costs)?;
+    // The written order, unless it is the canonical one on both sides.
+    if !best.exact && (ca != a.children || cb != b.children) {
+        let map = ted_mapping(&a.children, &g1, &b.children, &g2, costs)?;
         let d = mapping_cost(&g1, &g2, &map, &c);
         improve(&mut best, GedOutcome { distance: d, lower_bound: lb, exact: false, mapping: map });
     }

@@ -19,7 +19,9 @@ pub use expr::{
 };
 pub use graph::{mapping_cost, GedOutcome, Graph, GraphCosts};
 pub use sexpr::{parse_tree, Tree};
-pub use tree::{tree_edit_distance, tree_edit_distance_batch, tree_edit_distance_str, tree_edit_mapping, TedCosts};
+pub use tree::{
+    tree_edit_distance, tree_edit_distance_batch, tree_edit_distance_str, tree_edit_mapping, tree_edit_mapping_ids, TedCosts,
+};
 
 use std::time::Duration;
 

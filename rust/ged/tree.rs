@@ -15,6 +15,10 @@ use rustc_hash::FxHashMap;
 use super::sexpr::{parse_tree, Tree};
 use crate::{Error, Result};
 
+/// An edit mapping: (node of the first tree, node of the second) pairs; `None`
+/// on the left is an insertion, on the right a deletion.
+pub type TreeMapping = Vec<(Option<usize>, Option<usize>)>;
+
 /// Largest n1 * n2 accepted (the distance table is n1 x n2 f64s).
 pub const MAX_TABLE_CELLS: usize = 25_000_000;
 
@@ -62,15 +66,16 @@ struct Postorder {
 
 impl Postorder {
     /// `mirror` reverses every child list, turning right paths into left paths.
-    fn new(tree: &Tree, labels: &[u32], mirror: bool) -> Postorder {
-        let n = tree.len();
+    /// `children` in preorder ids (node 0 the root), `labels` interned per pair.
+    fn new(children: &[Vec<usize>], labels: &[u32], mirror: bool) -> Postorder {
+        let n = children.len();
         let mut post_labels = Vec::with_capacity(n);
         let mut lml = Vec::with_capacity(n);
         let mut pre = Vec::with_capacity(n);
         let mut post_of = vec![0usize; n];
         let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let kids = &tree.children[node];
+            let kids = &children[node];
             if *next < kids.len() {
                 let k = if mirror { kids[kids.len() - 1 - *next] } else { kids[*next] };
                 *next += 1;
@@ -95,85 +100,138 @@ impl Postorder {
         Postorder { labels: post_labels, lml, keyroots, pre }
     }
 
-    /// Zhang–Shasha's work factor for this tree: sum of keyroot subtree sizes.
-    fn work(&self) -> f64 {
-        self.keyroots.iter().map(|&k| (k - self.lml[k] + 1) as f64).sum()
+}
+
+/// The number type of the dynamic program: `f64`, or `i64` when every cost is a
+/// small dyadic fraction (then the costs are scaled to integers; integer add and
+/// min are several times faster along the table's serial dependency chain, and
+/// the sums, exact in both types, give identical results).
+trait Cost: Copy + PartialEq + std::ops::Add<Output = Self> {
+    const ZERO: Self;
+    fn min(self, other: Self) -> Self;
+}
+
+impl Cost for f64 {
+    const ZERO: f64 = 0.0;
+    #[inline(always)]
+    fn min(self, other: f64) -> f64 {
+        f64::min(self, other)
     }
 }
 
-struct ZhangShasha<'a> {
+impl Cost for i64 {
+    const ZERO: i64 = 0;
+    #[inline(always)]
+    fn min(self, other: i64) -> i64 {
+        Ord::min(self, other)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Ops<T> {
+    insert: T,
+    delete: T,
+    relabel: T,
+}
+
+/// The power of two that turns every cost into an integer, if one does with
+/// no sum reaching 2^50 (so f64 sums of these costs are exact too).
+fn integer_scale(c: &TedCosts, n1: usize, n2: usize) -> Option<f64> {
+    let max = c.insert.max(c.delete).max(c.relabel);
+    (0..=20).map(|k| (1u64 << k) as f64).find(|&s| {
+        [c.insert, c.delete, c.relabel].iter().all(|&v| (v * s).fract() == 0.0)
+            && max * s * ((n1 + n2 + 1) as f64) < (1u64 << 50) as f64
+    })
+}
+
+struct ZhangShasha<'a, T> {
     a: &'a Postorder,
     b: &'a Postorder,
-    c: TedCosts,
+    c: Ops<T>,
     /// Tree distances, `td[i * n2 + j]`.
-    td: Vec<f64>,
+    td: Vec<T>,
     /// Forest distance scratch table.
-    fd: Vec<f64>,
+    fd: Vec<T>,
 }
 
-impl<'a> ZhangShasha<'a> {
-    fn new(a: &'a Postorder, b: &'a Postorder, c: TedCosts) -> Self {
+impl<'a, T: Cost> ZhangShasha<'a, T> {
+    fn new(a: &'a Postorder, b: &'a Postorder, c: Ops<T>) -> Self {
         let (n1, n2) = (a.labels.len(), b.labels.len());
-        ZhangShasha { a, b, c, td: vec![0.0; n1 * n2], fd: vec![0.0; (n1 + 1) * (n2 + 1)] }
+        ZhangShasha { a, b, c, td: vec![T::ZERO; n1 * n2], fd: vec![T::ZERO; (n1 + 1) * (n2 + 1)] }
     }
 
-    fn run(&mut self) -> f64 {
+    fn run(&mut self) -> T {
         for &i in &self.a.keyroots {
             for &j in &self.b.keyroots {
-                self.forest(i, j, true);
+                self.forest::<true>(i, j);
             }
         }
         self.td[self.td.len() - 1]
     }
 
     /// Fills the forest table of subtrees i and j (row stride = width). With
-    /// `store`, writes the tree distances found on the two leftmost paths.
-    fn forest(&mut self, i: usize, j: usize, store: bool) -> usize {
+    /// `STORE`, writes the tree distances found on the two leftmost paths.
+    fn forest<const STORE: bool>(&mut self, i: usize, j: usize) -> usize {
         let (a, b, c) = (self.a, self.b, self.c);
         let n2 = b.labels.len();
         let (li, lj) = (a.lml[i], b.lml[j]);
         let (rows, width) = (i - li + 2, j - lj + 2);
-        let fd = &mut self.fd;
-        fd[0] = 0.0;
+        let fd = &mut self.fd[..rows * width];
+        let b_lml = &b.lml[lj..=j];
+        let b_labels = &b.labels[lj..=j];
+        fd[0] = T::ZERO;
         for y in 1..width {
             fd[y] = fd[y - 1] + c.insert;
         }
         for x in 1..rows {
             let di = li + x - 1;
-            let row = x * width;
-            let prev = row - width;
-            fd[row] = fd[prev] + c.delete;
-            let on_path_a = a.lml[di] == li;
-            let la = a.labels[di];
-            for y in 1..width {
-                let dj = lj + y - 1;
-                let del = fd[prev + y] + c.delete;
-                let ins = fd[row + y - 1] + c.insert;
-                let v = if on_path_a && b.lml[dj] == lj {
-                    let rel = if la == b.labels[dj] { 0.0 } else { c.relabel };
-                    let v = del.min(ins).min(fd[prev + y - 1] + rel);
-                    if store {
-                        self.td[di * n2 + dj] = v;
+            let (done, rest) = fd.split_at_mut(x * width);
+            let prev = &done[(x - 1) * width..];
+            let row = &mut rest[..width];
+            row[0] = prev[0] + c.delete;
+            let mut left = row[0];
+            if a.lml[di] == li {
+                let la = a.labels[di];
+                let td_row = &mut self.td[di * n2 + lj..di * n2 + j + 1];
+                for y in 1..width {
+                    // The serial chain runs through `left` only: one add and one min.
+                    let other = if b_lml[y - 1] == lj {
+                        let rel = if la == b_labels[y - 1] { T::ZERO } else { c.relabel };
+                        (prev[y] + c.delete).min(prev[y - 1] + rel)
+                    } else {
+                        let q = b_lml[y - 1] - lj;
+                        (prev[y] + c.delete).min(done[q] + td_row[y - 1])
+                    };
+                    let v = other.min(left + c.insert);
+                    if STORE && b_lml[y - 1] == lj {
+                        td_row[y - 1] = v;
                     }
-                    v
-                } else {
-                    let p = a.lml[di] - li;
-                    let q = b.lml[dj] - lj;
-                    del.min(ins).min(fd[p * width + q] + self.td[di * n2 + dj])
-                };
-                fd[row + y] = v;
+                    row[y] = v;
+                    left = v;
+                }
+            } else {
+                let p = (a.lml[di] - li) * width;
+                let td_row = &self.td[di * n2 + lj..di * n2 + j + 1];
+                let sub = &done[p..p + width];
+                for y in 1..width {
+                    let q = b_lml[y - 1] - lj;
+                    let other = (prev[y] + c.delete).min(sub[q] + td_row[y - 1]);
+                    let v = other.min(left + c.insert);
+                    row[y] = v;
+                    left = v;
+                }
             }
         }
         width
     }
 
     /// Backtracks an optimal mapping (postorder ids) after `run`.
-    fn mapping(&mut self) -> Vec<(Option<usize>, Option<usize>)> {
+    fn mapping(&mut self) -> TreeMapping {
         let (a, b, c) = (self.a, self.b, self.c);
         let mut out = Vec::new();
         let mut pairs = vec![(a.labels.len() - 1, b.labels.len() - 1)];
         while let Some((i, j)) = pairs.pop() {
-            let width = self.forest(i, j, false);
+            let width = self.forest::<false>(i, j);
             let (li, lj) = (a.lml[i], b.lml[j]);
             let (mut x, mut y) = (i - li + 1, j - lj + 1);
             while x > 0 || y > 0 {
@@ -200,6 +258,24 @@ impl<'a> ZhangShasha<'a> {
             }
         }
         out
+    }
+}
+
+/// Runs Zhang–Shasha in integers when the costs allow it, else in f64: the
+/// distance, and the optimal mapping (postorder ids) when asked.
+fn solve(pa: &Postorder, pb: &Postorder, c: &TedCosts, want_mapping: bool) -> (f64, TreeMapping) {
+    fn go<T: Cost>(pa: &Postorder, pb: &Postorder, ops: Ops<T>, want: bool) -> (T, TreeMapping) {
+        let mut zs = ZhangShasha::new(pa, pb, ops);
+        let d = zs.run();
+        (d, if want { zs.mapping() } else { Vec::new() })
+    }
+    match integer_scale(c, pa.labels.len(), pb.labels.len()) {
+        Some(s) => {
+            let ops = Ops { insert: (c.insert * s) as i64, delete: (c.delete * s) as i64, relabel: (c.relabel * s) as i64 };
+            let (d, m) = go(pa, pb, ops, want_mapping);
+            (d as f64 / s, m)
+        }
+        None => go(pa, pb, Ops { insert: c.insert, delete: c.delete, relabel: c.relabel }, want_mapping),
     }
 }
 
@@ -230,26 +306,41 @@ fn check_size(n1: usize, n2: usize) -> Result<()> {
 }
 
 /// Prepares both trees with the decomposition that needs less work.
-fn prepare(a: &Tree, b: &Tree) -> (Postorder, Postorder) {
-    let (la, lb) = intern_pair(a, b);
-    let (pa, pb) = (Postorder::new(a, &la, false), Postorder::new(b, &lb, false));
-    if pa.keyroots.len() <= 1 && pb.keyroots.len() <= 1 {
-        return (pa, pb);
+fn prepare(ca: &[Vec<usize>], la: &[u32], cb: &[Vec<usize>], lb: &[u32]) -> (Postorder, Postorder) {
+    let ((left_a, right_a), (left_b, right_b)) = (work(ca), work(cb));
+    let mirror = right_a * right_b < left_a * left_b;
+    (Postorder::new(ca, la, mirror), Postorder::new(cb, lb, mirror))
+}
+
+/// Zhang–Shasha's work factor of a tree (preorder child lists) for the left and
+/// the right path decomposition: the sum of the keyroots' subtree sizes. The left
+/// keyroots are the root and every node with a left sibling; mirrored for right.
+fn work(children: &[Vec<usize>]) -> (f64, f64) {
+    let n = children.len();
+    let mut size = vec![1usize; n];
+    // Preorder: children come after their parent.
+    for v in (0..n).rev() {
+        size[v] += children[v].iter().map(|&k| size[k]).sum::<usize>();
     }
-    let (ma, mb) = (Postorder::new(a, &la, true), Postorder::new(b, &lb, true));
-    if ma.work() * mb.work() < pa.work() * pb.work() {
-        (ma, mb)
-    } else {
-        (pa, pb)
+    let (mut left, mut right) = (n as f64, n as f64);
+    for kids in children {
+        if let Some((_, rest)) = kids.split_first() {
+            left += rest.iter().map(|&k| size[k] as f64).sum::<f64>();
+        }
+        if let Some((_, rest)) = kids.split_last() {
+            right += rest.iter().map(|&k| size[k] as f64).sum::<f64>();
+        }
     }
+    (left, right)
 }
 
 /// The exact ordered tree edit distance between two trees.
 pub fn tree_edit_distance(a: &Tree, b: &Tree, costs: &TedCosts) -> Result<f64> {
     costs.validate()?;
     check_size(a.len(), b.len())?;
-    let (pa, pb) = prepare(a, b);
-    Ok(ZhangShasha::new(&pa, &pb, *costs).run())
+    let (la, lb) = intern_pair(a, b);
+    let (pa, pb) = prepare(&a.children, &la, &b.children, &lb);
+    Ok(solve(&pa, &pb, costs, false).0)
 }
 
 /// The distance and an optimal mapping, as (node of `a`, node of `b`) pairs of
@@ -258,14 +349,23 @@ pub fn tree_edit_mapping(
     a: &Tree,
     b: &Tree,
     costs: &TedCosts,
-) -> Result<(f64, Vec<(Option<usize>, Option<usize>)>)> {
+) -> Result<(f64, TreeMapping)> {
+    let (la, lb) = intern_pair(a, b);
+    tree_edit_mapping_ids((&a.children, &la), (&b.children, &lb), costs)
+}
+
+/// `tree_edit_mapping` on trees given as preorder child lists and labels
+/// already interned together (equal ids = equal labels).
+pub fn tree_edit_mapping_ids(
+    (ca, la): (&[Vec<usize>], &[u32]),
+    (cb, lb): (&[Vec<usize>], &[u32]),
+    costs: &TedCosts,
+) -> Result<(f64, TreeMapping)> {
     costs.validate()?;
-    check_size(a.len(), b.len())?;
-    let (pa, pb) = prepare(a, b);
-    let mut zs = ZhangShasha::new(&pa, &pb, *costs);
-    let d = zs.run();
-    let mapping = zs
-        .mapping()
+    check_size(ca.len(), cb.len())?;
+    let (pa, pb) = prepare(ca, la, cb, lb);
+    let (d, mapping) = solve(&pa, &pb, costs, true);
+    let mapping = mapping
         .into_iter()
         .map(|(x, y)| (x.map(|i| pa.pre[i]), y.map(|j| pb.pre[j])))
         .collect();
@@ -383,7 +483,11 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
         fn matches_brute_force_and_mapping_cost(a in arb_tree(), b in arb_tree(),
-                                                ins in 0.5f64..3.0, del in 0.5f64..3.0, rel in 0.0f64..4.0) {
+                                                ins in 0.5f64..3.0, del in 0.5f64..3.0, rel in 0.0f64..4.0,
+                                                dyadic in any::<bool>()) {
+            // Dyadic costs take the integer dynamic program, others the f64 one.
+            let q = |v: f64| if dyadic { (v * 4.0).round() / 4.0 } else { v };
+            let (ins, del, rel) = (q(ins), q(del), q(rel));
             let c = TedCosts { insert: ins, delete: del, relabel: rel };
             let (ta, tb) = (parse_tree(&a).unwrap(), parse_tree(&b).unwrap());
             let d = tree_edit_distance(&ta, &tb, &c).unwrap();
