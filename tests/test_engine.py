@@ -51,6 +51,9 @@ def test_json_is_the_seed_form():
         Expr.from_json({"Nope": 1})
     with pytest.raises(GraphemeError):
         Expr.from_json({"Function": {"func": "Sin", "args": []}})
+    for unreduced in ([2, 4], [1, -2], [3, 0]):  # would not print back as valid text
+        with pytest.raises(GraphemeError, match="rational"):
+            Expr.from_json({"Value": {"Rational": unreduced}})
 
 
 def test_equality_and_hash_on_canonical_form():
