@@ -159,3 +159,71 @@ def test_help_explains_every_flag():
     for flag in ["--all-levels", "--level", "--output", "--samples", "--format", "--seed", "--threads", "--shard", "--split"]:
         assert flag in out
     assert "0 = all cores" in out and "manifest.json" in out
+
+
+def test_manifest_is_written_last_and_every_file_atomically(tmp_path, monkeypatch):
+    import os
+
+    import grapheme_lab.generate as gen
+
+    renames: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def recording_replace(src, dst):
+        renames.append((str(src), str(dst)))
+        # At the moment of each rename the target is not there yet, or is an old version.
+        real_replace(src, dst)
+
+    monkeypatch.setattr(gen.os, "replace", recording_replace)
+    out = tmp_path / "atomic"
+    assert generate(out) == 0
+    targets = [Path(dst) for _, dst in renames]
+    assert len(targets) == 7 * 3 + 1
+    assert targets[-1] == out / "manifest.json"  # last
+    assert sorted(map(str, targets[:-1])) == sorted(str(out / s / f"level_{lv}.jsonl") for s in SPLITS for lv in range(1, 8))
+    for src, dst in renames:  # each from a temporary file beside its target
+        assert Path(src).parent == Path(dst).parent and Path(src).name.startswith(".") and src.endswith(".tmp")
+    # An interrupted run leaves the previous files and no temporary ones.
+    class InterruptedStream:
+        def __init__(self, *args):
+            self.calls = 0
+
+        def next_chunk(self, rows):
+            self.calls += 1
+            if self.calls > 1:
+                raise KeyboardInterrupt
+            return [(0, '{"partial": true}')]
+
+    before = tree_bytes(out)
+    monkeypatch.setattr(gen._core, "GeneratorStream", InterruptedStream)
+    assert main(["generate", "--level", "2", "--samples", "10", "--output", str(out), "--quiet"]) == 130
+    assert tree_bytes(out) == before
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import os
+    import pty
+
+    cmd = [sys.executable, "-m", "grapheme_lab", "generate", "--level", "1", "--samples", "300", "--output"]
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    proc = subprocess.Popen([*cmd, str(tmp_path / "tty")], stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    assert b"level 1" in seen and b"300/300" in seen and b"rows" in seen, seen[-500:]
+    piped = subprocess.run([*cmd, str(tmp_path / "pipe")], capture_output=True, check=True)
+    assert b"300/300" not in piped.stderr and piped.stderr == b""

@@ -51,6 +51,9 @@ def test_json_is_the_seed_form():
         Expr.from_json({"Nope": 1})
     with pytest.raises(GraphemeError):
         Expr.from_json({"Function": {"func": "Sin", "args": []}})
+    for unreduced in ([2, 4], [1, -2], [3, 0]):  # would not print back as valid text
+        with pytest.raises(GraphemeError, match="rational"):
+            Expr.from_json({"Value": {"Rational": unreduced}})
 
 
 def test_equality_and_hash_on_canonical_form():
@@ -295,3 +298,86 @@ def test_works_from_threads():
     for t in threads:
         t.join()
     assert results == ["(+ (* x (cos x)) (sin x))"] * 4
+
+
+MALFORMED = ["", "(+ 1 2", "(+ 1 2))", "()", "(foo 1 2)", "(^ 1 2 3)", "(sin)"]
+UNDEFINED = [
+    "(/ 1 0)",
+    "(mod 5 0)",
+    "(ln 0)",
+    "(sqrt (neg 4))",
+    "(^ 10 100000000)",
+    "(^ 2 (^ 2 (^ 2 (^ 2 (^ 2 10)))))",
+    "(exp 1000)",
+    "(* 1e308 10)",
+    "(+ (* x 0) (/ 1 0))",
+]
+ENTRY_POINTS = {
+    "evaluate": engine.evaluate,
+    "simplify": engine.simplify,
+    "run": engine.run,
+    "derive": lambda t: engine.derive(t, "x"),
+    "antiderivative": lambda t: engine.antiderivative(t, "x"),
+    "integrate": lambda t: engine.integrate(t, "x", 0, 1),
+    "solve": lambda t: engine.solve(t, "x"),
+}
+
+
+@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_bad_input_fails_through_every_entry_point(name):
+    fn = ENTRY_POINTS[name]
+    for text in MALFORMED + UNDEFINED:
+        with pytest.raises(GraphemeError):
+            fn(text)
+    for text in MALFORMED:
+        with pytest.raises(GraphemeError):
+            engine.equivalent(text, "1")
+    for text in UNDEFINED:  # defined nowhere: never equivalent to anything
+        assert engine.equivalent(text, "1") is False
+
+
+@pytest.mark.parametrize("text", ["(exp 1000)", "(^ 2 100000)", "(^ 2.0 5000)", "(* 1e308 10)"])
+def test_overflow_is_an_error_not_infinity(text):
+    with pytest.raises(GraphemeError, match="overflow"):
+        engine.evaluate(text)
+
+
+def test_hostile_input_fails_fast_in_a_fresh_interpreter():
+    """Deep nesting, huge exponents and deep JSON in a child process: each raises
+    GraphemeError within a second and the interpreter survives (no stack overflow)."""
+    import subprocess
+    import sys
+
+    code = r'''
+import time
+from grapheme_lab import engine, GraphemeError
+from grapheme_lab.engine import Expr
+cases = ["(" * 100_000, ")" * 100_000, "(neg " * 100_000 + "1" + ")" * 100_000, "(+ 1 " * 100_000,
+         "(^ 10 100000000)", "(^ 2 (^ 2 (^ 2 (^ 2 (^ 2 10)))))", "9" * 2_000_000]
+calls = [engine.parse, engine.evaluate, engine.simplify, engine.run, lambda t: engine.derive(t, "x"),
+         lambda t: engine.integrate(t, "x", 0, 1), lambda t: engine.solve(t, "x")]
+worst = 0.0
+for text in cases:
+    valid_text = text.startswith("(^")  # parses; fails when evaluated
+    for call in calls[1:] if valid_text else calls:
+        t0 = time.perf_counter()
+        try:
+            call(text)
+        except GraphemeError:
+            pass
+        else:
+            raise SystemExit(f"no error for {text[:30]!r}")
+        worst = max(worst, time.perf_counter() - t0)
+for doc in ["[" * 100_000, '{"UnaryOp":{"op":"Neg","operand":' * 50_000]:
+    try:
+        Expr.from_json(doc)
+    except GraphemeError:
+        pass
+    else:
+        raise SystemExit("deep JSON accepted")
+print(f"ok {worst:.3f}")
+'''
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("ok ")
+    assert float(proc.stdout.split()[1]) < 1.0  # generous: a hang or quadratic blow-up would be far slower

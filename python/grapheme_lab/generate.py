@@ -232,8 +232,8 @@ def write_dataset(
     with tqdm(total=total, unit="rows", disable=not show, desc="generate", dynamic_ncols=True) as bar:
         for lv in levels:
             bar.set_description(f"level {lv}")
-            writers = {s: _AtomicWriter(out / s / f"level_{lv}.jsonl") for s in SPLITS}
             stream = _stream(lv, sizes[lv], seed, threads, shard, split)
+            writers = {s: _AtomicWriter(out / s / f"level_{lv}.jsonl") for s in SPLITS}
             try:
                 while True:
                     chunk = stream.next_chunk(4096)

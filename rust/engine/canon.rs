@@ -216,7 +216,8 @@ fn scale(coeff: Num, term: Node) -> Node {
         return term;
     }
     match term {
-        Node::Mul(m) => Node::Mul(Box::new(MulNode { coeff: coeff.mul(m.coeff), factors: m.factors })),
+        // Through rebuild_mul, so that -1 · (-x) is the symbol x, not a product of one factor.
+        Node::Mul(m) => rebuild_mul(coeff.mul(m.coeff), m.factors),
         Node::Num(k) => Node::Num(coeff.mul(k)),
         other => Node::Mul(Box::new(MulNode { coeff, factors: vec![(other, Node::int(1))] })),
     }
@@ -318,6 +319,22 @@ pub(crate) fn mul(items: Vec<Node>) -> Result<Node> {
             let AddNode { constant, terms } = *a;
             let terms = terms.into_iter().map(|(c, t)| (c.mul(coeff), t)).collect();
             return add_from_parts(constant.mul(coeff), terms);
+        }
+    }
+    // With other factors too, the number goes into the first sum, so that the
+    // printed form reads back unchanged: 2(x+1)sin x is (2x+2)sin x, because
+    // `(* (* 2 (+ x 1)) (sin x))` would distribute on reading (so would -1:
+    // `(/ (neg (- x 1)) x)` reads back as (1-x)/x).
+    if !coeff.is_one() {
+        if let Some(i) = factors.iter().position(|(b, e)| matches!(b, Node::Add(_)) && e.is_one()) {
+            let (Node::Add(a), _) = factors.remove(i) else { unreachable!("matched above") };
+            let AddNode { constant, terms } = *a;
+            let terms = terms.into_iter().map(|(c, t)| (c.mul(coeff), t)).collect();
+            let mut items = vec![add_from_parts(constant.mul(coeff), terms)?];
+            for (b, e) in factors {
+                items.push(pow(b, e)?);
+            }
+            return mul(items);
         }
     }
     Ok(rebuild_mul(coeff, factors))
@@ -662,8 +679,10 @@ fn product_expr(coeff: Num, factors: &[(Node, Node)]) -> Expr {
             _ => num_parts.push(power_expr(b, e)),
         }
     }
+    // 1/(4(x+1)) is printed (/ 1/4 (+ x 1)): `(* 4 (+ x 1))` would distribute on reading.
+    let sum_below = factors.iter().any(|(b, e)| matches!(b, Node::Add(_)) && matches!(e, Node::Num(k) if k.is_minus_one()));
     let (top, bottom) = match coeff {
-        Num::Rat(p, q) => (Num::int(p), q),
+        Num::Rat(p, q) if !sum_below => (Num::int(p), q),
         f => (f, 1),
     };
     let numerator = if num_parts.is_empty() {

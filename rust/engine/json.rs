@@ -46,6 +46,13 @@ pub fn from_json(text: &str) -> Result<Expr> {
     Ok(e)
 }
 
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 /// What the parser would have refused: wrong arities, bad rationals, non-finite floats.
 fn validate(e: &Expr) -> Result<()> {
     use super::expr::{Func, Value};
@@ -53,6 +60,12 @@ fn validate(e: &Expr) -> Result<()> {
     while let Some(n) = stack.pop() {
         match n {
             Expr::Value(Value::Rational(_, 0)) => return Err(Error::parse("rational with a zero denominator")),
+            // The parser only makes reduced rationals with a positive denominator; others would not print back.
+            Expr::Value(Value::Rational(n, d)) if *d < 0 || gcd(n.unsigned_abs(), d.unsigned_abs()) != 1 => {
+                return Err(Error::parse(format!(
+                    "rational [{n}, {d}] must be in lowest terms with a positive denominator"
+                )))
+            }
             Expr::Value(Value::Float(x)) if !x.is_finite() => {
                 return Err(Error::parse(format!("float {x} is not finite")))
             }
@@ -98,6 +111,11 @@ mod tests {
     fn rejects_bad_json() {
         assert!(from_json("{}").is_err());
         assert!(from_json(r#"{"Function":{"func":"Sin","args":[]}}"#).is_err());
+        for bad in [r#"{"Value":{"Rational":[2,4]}}"#, r#"{"Value":{"Rational":[1,-2]}}"#, r#"{"Value":{"Rational":[0,5]}}"#] {
+            assert!(from_json(bad).is_err(), "{bad}");
+        }
+        assert_eq!(from_json(r#"{"Value":{"Rational":[-1,2]}}"#).unwrap().to_polish(), "-1/2");
+        assert_eq!(from_json(r#"{"Value":{"Rational":[2,1]}}"#).unwrap(), parse("4/2").unwrap());
         let deep = "[".repeat(100_000);
         assert_eq!(from_json(&deep).unwrap_err().kind, crate::ErrorKind::Limit);
     }

@@ -24,3 +24,6 @@ pub use expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value, MAX_TREE_DEPTH};
 pub use json::{from_json, to_json};
 pub use parse::{parse, parse_spanned, Span, MAX_DEPTH, MAX_NODES};
 pub use solve::solve;
+
+#[cfg(test)]
+mod proptests;
