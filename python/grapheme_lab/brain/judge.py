@@ -1,7 +1,8 @@
 """The engine's verdict on a model's answer.
 
 Numeric levels (1-4, 6, 7): the answer must be a *value*: an integer or decimal
-literal, ``(neg n)``, or a rational ``(/ p q)`` of integer literals (so echoing the
+literal, ``(neg n)``, or a rational: the literal ``p/q`` (how the brain writes one)
+or ``(/ p q)`` of integer literals (so echoing the
 question, which the engine would evaluate to the right number, is wrong). It is
 correct when it equals the expected value: within a relative tolerance of 1e-9
 (absolute for |expected| < 1) when the expected value is a small-denominator
@@ -27,7 +28,8 @@ from grapheme_lab.brain import vocab as V
 EXACT_TOL = 1e-9
 DECIMAL_TOL = 1e-6
 _NUM = r"-?\d+(?:\.\d+)?"
-_VALUE = re.compile(rf"{_NUM}|\(neg {_NUM}\)|\(/ -?\d+ -?\d+\)|\(neg \(/ -?\d+ -?\d+\)\)")
+_RAT = r"-?\d+/\d+"
+_VALUE = re.compile(rf"{_NUM}|{_RAT}|\(neg (?:{_NUM}|{_RAT})\)|\(/ -?\d+ -?\d+\)|\(neg \(/ -?\d+ -?\d+\)\)")
 _CALCULUS = re.compile(r"\((derive|integrate|solve) ")
 
 
@@ -50,6 +52,8 @@ def value_of(polish: str) -> Fraction | None:
             return None
         v = Fraction(int(p), int(q))
     else:
+        if "/" in body and int(body.split("/")[1]) == 0:
+            return None
         v = Fraction(body)
     return -v if neg else v
 

@@ -196,7 +196,9 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     was_training = raw.training
     raw.eval()
     src_k = src.repeat_interleave(k, 0)
-    seqs = raw.sample(src_k, cfg.model.max_target_len, cfg.loss.temperature, generator=gen)
+    # samples longer than the target by 8 tokens are wrong anyway; the cap keeps early steps cheap
+    max_len = min(cfg.model.max_target_len, tgt_out.shape[1] + 8)
+    seqs = raw.sample(src_k, max_len, cfg.loss.temperature, generator=gen)
     raw.train(was_training)
     if seqs.shape[1] == 0:
         seqs = torch.full((src_k.shape[0], 1), V.EOS, dtype=torch.long, device=d.device)

@@ -3,7 +3,8 @@
 
 A number is a sign token (``P`` or ``M``) and its digits, least significant first
 by default (``-14`` -> ``M 4 1``), with ``.`` for a decimal point and ``|`` before
-the digits of a denominator (``-2/3`` -> ``M 2 | 3``). Bindings follow the
+the digits of a denominator (``-2/3`` -> ``M 2 | 3``, read back as the engine's
+rational literal ``-2/3``). Bindings follow the
 expression after ``with``: ``(+ x 3)`` with x=2 -> ``+ x P 3 with x P 2``.
 
 Targets (the decoder's side), per level:
@@ -45,6 +46,7 @@ SYMBOLIC_LEVELS = (5,)
 
 _ATOM = re.compile(r"[()]|[^\s()]+")
 _INT = re.compile(r"-?\d+")
+_RATIONAL = re.compile(r"-?\d+/\d+")
 
 
 def vocab_size() -> int:
@@ -63,6 +65,8 @@ def literal_tokens(text: str, order: str = "lsd") -> list[str]:
     if _INT.fullmatch(text):
         sign, body = ("M", text[1:]) if text.startswith("-") else ("P", text)
         return [sign] + _digits(body.lstrip("0") or "0", order)
+    if _RATIONAL.fullmatch(text):  # the engine's rational literal, e.g. -3/2
+        return value_tokens(Fraction(text), order)
     d = Decimal(text)
     body = format(abs(d), "f")
     if "." in body:
@@ -259,8 +263,8 @@ def _number_polish(sign: str, body: list[str], order: str) -> str | None:
     if len(texts) == 2 and ("." in texts[0] or "." in texts[1] or int(texts[1]) == 0):
         return None
     minus = "-" if sign == "M" else ""
-    if len(texts) == 2:
-        return f"(/ {minus}{texts[0]} {texts[1]})"
+    if len(texts) == 2:  # the engine's rational literal p/q
+        return f"{minus}{texts[0]}/{texts[1]}"
     return minus + texts[0]
 
 
