@@ -313,7 +313,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
-        loss_sum, loss_n, skipped = 0.0, 0, 0
+        loss_sum, loss_n, skipped, local_rows = 0.0, 0, 0, 0
         batches = prefetch(global_batches(data.epoch(level, state.epoch), t.batch_size), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
@@ -326,8 +326,9 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             lr = lr_at(cfg, state.step_in_level, total_steps)
             for g in optimizer.param_groups:
                 g["lr"] = lr
-            loss, ged, logits = train_step(model, raw, rank_slice(batch, d.rank, d.world), cfg, d, ged_loss, amp,
-                                           state.global_step)
+            mine = rank_slice(batch, d.rank, d.world)
+            local_rows += len(mine)
+            loss, ged, logits = train_step(model, raw, mine, cfg, d, ged_loss, amp, state.global_step)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
@@ -351,7 +352,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                 log.bar.set_postfix(loss=f"{loss_value:.3f}")
             if i % t.log_every == 0 or i == n_batches:
                 if ged is None:
-                    ged = teacher_forced_ged(logits.detach(), rank_slice(batch, d.rank, d.world), cfg)
+                    ged = teacher_forced_ged(logits.detach(), mine, cfg)
                 log.line(f"  Batch {i}/{n_batches}: loss={loss_value:.3f}, GED={ged:.2f}")
                 log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
                             loss=loss_value, ged=ged, lr=lr)
@@ -368,6 +369,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                     f"{elapsed():.0f}s)" if verbose else ""))
         log.metrics(event="epoch", level=level, epoch=state.epoch + 1, step=state.global_step, avg_loss=avg,
                     accuracy=acc, val_ged=last_val["ged"], malformed=last_val["malformed"], skipped=skipped,
+                    rows_rank0=local_rows, world=d.world,
                     elapsed=round(elapsed(), 3))
         epoch_done = state.epoch + 1
         decision = record_epoch(state, acc, cfg)
