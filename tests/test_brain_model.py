@@ -81,3 +81,12 @@ def test_sampling_is_seeded():
 def test_source_too_long_is_an_error():
     with pytest.raises(ValueError, match="max_source_len"):
         model().encode(rand_ids(1, 41, 8))
+
+
+def test_digit_places_match_the_reference():
+    from grapheme_lab.brain.model import _places
+
+    ids = rand_ids(6, 40, 9)
+    ids[:, ::3] = V.INDEX["5"]
+    ids[:, 1::7] = V.INDEX["0"]
+    assert _places(ids).tolist() == [V.place_ids(row) for row in ids.tolist()]

@@ -70,12 +70,9 @@ class Block(nn.Module):
 def _places(ids: torch.Tensor) -> torch.Tensor:
     """Digit places (1 = first digit of a run, 2 = second, ...), 0 elsewhere, for a [B, T] batch."""
     is_digit = (ids >= V.INDEX["0"]) & (ids <= V.INDEX["9"])
-    out = torch.zeros_like(ids)
-    run = torch.zeros_like(ids[:, 0])
-    for t in range(ids.shape[1]):
-        run = torch.where(is_digit[:, t], (run + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(run))
-        out[:, t] = run
-    return out
+    pos = torch.arange(ids.shape[1], device=ids.device).expand_as(ids)
+    last_other = torch.where(is_digit, torch.full_like(pos, -1), pos).cummax(1).values
+    return torch.where(is_digit, (pos - last_other).clamp(max=V.MAX_PLACE), torch.zeros_like(pos))
 
 
 class Brain(nn.Module):
