@@ -293,7 +293,8 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         return elapsed_before + time.time() - start
 
     def out_of_time() -> bool:
-        return t.time_limit_minutes > 0 and elapsed() >= t.time_limit_minutes * 60
+        # one decision for all ranks (their clocks differ), or they would stop at different batches
+        return t.time_limit_minutes > 0 and d.sum(float(elapsed() >= t.time_limit_minutes * 60))[0] > 0
 
     def save(name: str, extra: dict | None = None) -> None:
         if d.main:
@@ -386,7 +387,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
         if decision in ("advance", "stall"):
             next_level(state)
-        if out_of_time() and not state.finished:
+        if not state.finished and out_of_time():
             state.finished = True
             log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}")
             log.metrics(event="time_limit", level=level, epoch=epoch_done)
