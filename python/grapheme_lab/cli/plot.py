@@ -1,10 +1,18 @@
-"""``plot`` (to be written)."""
+"""``plot training.log --output curves.png``: loss and accuracy per level over time."""
+
+from __future__ import annotations
+
+import argparse
 
 
-def add_parser(sub):
-    p = sub.add_parser("plot", help="(not yet written)")
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plot", help="plot a training log (loss and validation accuracy per level)")
+    p.add_argument("log", metavar="LOG", help="the JSONL metrics log written by `train` ([paths] log_file)")
+    p.add_argument("--output", default="curves.png", metavar="PNG", help="the image to write (default curves.png)")
     p.set_defaults(run=run)
 
 
-def run(args):
-    raise NotImplementedError("plot")
+def run(args: argparse.Namespace) -> int:
+    from grapheme_lab.brain.plot import main
+
+    return main(args)

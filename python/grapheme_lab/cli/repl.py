@@ -1,10 +1,17 @@
-"""``repl`` (to be written)."""
+"""``repl --model CKPT``: ask the brain and the engine, side by side."""
+
+from __future__ import annotations
+
+import argparse
 
 
-def add_parser(sub):
-    p = sub.add_parser("repl", help="(not yet written)")
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("repl", help="type expressions; see the engine's answer, the model's, and their GED")
+    p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
     p.set_defaults(run=run)
 
 
-def run(args):
-    raise NotImplementedError("repl")
+def run(args: argparse.Namespace) -> int:
+    from grapheme_lab.brain.repl import main
+
+    return main(args)

@@ -1,0 +1,73 @@
+"""Checkpoints: everything a run needs to continue exactly, written atomically.
+
+A checkpoint holds the model, the optimizer, the curriculum state (which carries
+the schedule's step counters), the config, the RNG states (Python, torch, CUDA)
+and the byte length of the metrics log at that moment (a resumed run truncates the
+log there, so lines of lost work are not repeated).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = "grapheme_lab.brain/1"
+
+
+def save_atomic(obj: Any, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def rng_state() -> dict[str, Any]:
+    state = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"checkpoint {str(p)!r} does not exist")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as e:  # a truncated or foreign file
+        raise ValueError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ValueError(f"{p} is not a grapheme_lab brain checkpoint")
+    return ckpt
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu"):
+    """(model in eval mode, Config) from a checkpoint."""
+    from grapheme_lab import config as C
+    from grapheme_lab.brain.model import Brain
+
+    ckpt = load(path)
+    cfg = C.from_dict(ckpt["config"], str(path))
+    model = Brain(cfg.model)
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), cfg

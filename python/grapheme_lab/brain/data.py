@@ -1,0 +1,183 @@
+"""Rows to batches.
+
+Rows come from the generated JSONL splits (``DIR/{train,val,test}/level_N.jsonl``)
+when ``paths.train_data`` exists, otherwise they are generated in memory by the
+engine (``[data] samples`` rows a level, the generator's default size when unset).
+With ``[hardware] stream_data`` the train split is read from disk each epoch
+through a seeded shuffle buffer instead of being held in memory.
+
+Batch order is a pure function of (seed, level, epoch), so a resumed run sees the
+same batches; under DDP every rank takes its slice of each global batch.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from grapheme_lab import generate
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.config import Config
+
+Example = tuple[list[int], list[int], dict[str, Any]]  # source ids, target ids (+EOS), row
+SHUFFLE_BUFFER = 8192
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+
+
+def rows_by_level(path: str | Path) -> dict[int, list[dict[str, Any]]]:
+    """Rows of a split folder (``level_N.jsonl`` files) or of one JSONL file, by level."""
+    p = Path(path)
+    files = sorted(p.glob("level_*.jsonl")) if p.is_dir() else [p]
+    if p.is_dir() and not files:
+        raise FileNotFoundError(f"{p} holds no level_N.jsonl files")
+    if not p.exists():
+        raise FileNotFoundError(f"{p} does not exist")
+    out: dict[int, list[dict[str, Any]]] = {}
+    for f in files:
+        for row in read_jsonl(f):
+            if "level" not in row or "input_polish" not in row:
+                raise ValueError(f"{f}: a row without 'level' or 'input_polish': {str(row)[:80]}")
+            out.setdefault(int(row["level"]), []).append(row)
+    return dict(sorted(out.items()))
+
+
+class Curriculum:
+    """The rows of every level and split, loaded (or generated) on first use."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.root = Path(cfg.paths.train_data)
+        self.on_disk = self.root.exists()
+        self._rows: dict[tuple[int, str], list[dict[str, Any]]] = {}
+        self._examples: dict[tuple[int, str], list[Example]] = {}
+
+    def _file(self, level: int, split: str) -> Path:
+        return self.root / split / f"level_{level}.jsonl"
+
+    def rows(self, level: int, split: str) -> list[dict[str, Any]]:
+        key = (level, split)
+        if key not in self._rows:
+            if self.on_disk:
+                f = self._file(level, split)
+                if not f.exists():
+                    raise FileNotFoundError(f"{f} does not exist (generate it with `generate --all-levels --output {self.root}`)")
+                self._rows[key] = list(read_jsonl(f))
+            else:
+                n = self.cfg.data.samples.get(str(level))
+                splits: dict[str, list] = {s: [] for s in generate.SPLITS}
+                for s, row in generate.iter_level(level, n, self.cfg.data.seed, with_split=True):
+                    splits[s].append(row)
+                for s, rows in splits.items():
+                    self._rows[(level, s)] = rows
+        return self._rows[key]
+
+    def encode(self, row: dict[str, Any]) -> Example | None:
+        d, m = self.cfg.data, self.cfg.model
+        src = V.encode(V.source_tokens(row, d.number_order))
+        tgt = V.encode(V.target_tokens(row, d.target, d.number_order)) + [V.EOS]
+        if len(src) > m.max_source_len or len(tgt) > m.max_target_len:
+            return None  # too long for this model: skipped (counted in the epoch log)
+        return src, tgt, row
+
+    def examples(self, level: int, split: str) -> list[Example]:
+        key = (level, split)
+        if key not in self._examples:
+            self._examples[key] = [e for e in map(self.encode, self.rows(level, split)) if e is not None]
+        return self._examples[key]
+
+    def _streamed(self, level: int, rng: random.Random) -> Iterator[Example]:
+        buf: list[Example] = []
+        for row in read_jsonl(self._file(level, "train")):
+            e = self.encode(row)
+            if e is not None:
+                buf.append(e)
+            if len(buf) >= SHUFFLE_BUFFER:
+                rng.shuffle(buf)
+                yield from buf
+                buf = []
+        rng.shuffle(buf)
+        yield from buf
+
+    def epoch(self, level: int, epoch: int) -> Iterator[Example]:
+        """This epoch's training examples in order: the level's rows and a replay share of earlier levels."""
+        cfg = self.cfg
+        rng = random.Random(f"{cfg.training.seed}/{level}/{epoch}")
+        replay: list[Example] = []
+        earlier = range(cfg.curriculum.start_level, level)
+        if cfg.curriculum.replay_fraction > 0 and len(earlier):
+            pool = [e for lv in earlier for e in self.examples(lv, "train")]
+            n = round(cfg.curriculum.replay_fraction * self.train_size(level))
+            replay = [pool[rng.randrange(len(pool))] for _ in range(n)] if pool else []
+        if cfg.hardware.stream_data and self.on_disk:
+            main = self._streamed(level, rng)
+            # spread the replay rows evenly through the stream
+            every = max(1, self.train_size(level) // max(1, len(replay))) if replay else 0
+            k = 0
+            for i, e in enumerate(main):
+                yield e
+                if replay and k < len(replay) and i % every == every - 1:
+                    yield replay[k]
+                    k += 1
+            yield from replay[k:]
+            return
+        items = self.examples(level, "train") + replay
+        order = list(range(len(items)))
+        rng.shuffle(order)
+        for i in order:
+            yield items[i]
+
+    def train_size(self, level: int) -> int:
+        if self.cfg.hardware.stream_data and self.on_disk:
+            key = (level, "train#n")
+            if key not in self._rows:
+                with open(self._file(level, "train"), encoding="utf-8") as f:
+                    self._rows[key] = [sum(1 for line in f if line.strip())]  # type: ignore[list-item]
+            return self._rows[key][0]  # type: ignore[return-value]
+        return len(self.examples(level, "train"))
+
+
+def collate(examples: list[Example], device: torch.device | str = "cpu"):
+    """(src [B,S], tgt_in [B,T], tgt_out [B,T]) padded with PAD; tgt_in starts with BOS."""
+    s = max(len(e[0]) for e in examples)
+    t = max(len(e[1]) for e in examples)
+    src = torch.full((len(examples), s), V.PAD, dtype=torch.long)
+    tgt_in = torch.full((len(examples), t), V.PAD, dtype=torch.long)
+    tgt_out = torch.full((len(examples), t), V.PAD, dtype=torch.long)
+    for i, (a, b, _) in enumerate(examples):
+        src[i, : len(a)] = torch.tensor(a)
+        tgt_out[i, : len(b)] = torch.tensor(b)
+        tgt_in[i, 0] = V.BOS
+        tgt_in[i, 1 : len(b)] = torch.tensor(b[:-1])
+    return src.to(device), tgt_in.to(device), tgt_out.to(device)
+
+
+def global_batches(examples: Iterator[Example], batch_size: int) -> Iterator[list[Example]]:
+    batch: list[Example] = []
+    for e in examples:
+        batch.append(e)
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def rank_slice(batch: list[Example], rank: int, world: int) -> list[Example]:
+    """This rank's contiguous share of a global batch (sizes differ by at most one)."""
+    n = len(batch)
+    lo, hi = rank * n // world, (rank + 1) * n // world
+    return batch[lo:hi]

@@ -1,0 +1,84 @@
+"""The engine's verdict on a model's answer.
+
+Numeric levels (1-4, 6, 7): the answer must be a *value*: an integer or decimal
+literal, ``(neg n)``, or a rational: the literal ``p/q`` (how the brain writes one)
+or ``(/ p q)`` of integer literals (so echoing the
+question, which the engine would evaluate to the right number, is wrong). It is
+correct when it equals the expected value: within a relative tolerance of 1e-9
+(absolute for |expected| < 1) when the expected value is a small-denominator
+rational (the exact levels), of 1e-6 otherwise (targets have 7 significant digits).
+Level 7 accepts any real root in ``solutions``.
+
+Symbolic level 5: the answer must parse, contain no ``derive``/``integrate``/``solve``,
+and be ``engine.equivalent`` to the expected derivative.
+
+An answer that does not decode is malformed: wrong, never an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from fractions import Fraction
+from typing import Any
+
+from grapheme_lab import GraphemeError, engine
+from grapheme_lab.brain import vocab as V
+
+EXACT_TOL = 1e-9
+DECIMAL_TOL = 1e-6
+_NUM = r"-?\d+(?:\.\d+)?"
+_RAT = r"-?\d+/\d+"
+_VALUE = re.compile(rf"{_NUM}|{_RAT}|\(neg (?:{_NUM}|{_RAT})\)|\(/ -?\d+ -?\d+\)|\(neg \(/ -?\d+ -?\d+\)\)")
+_CALCULUS = re.compile(r"\((derive|integrate|solve) ")
+
+
+@dataclasses.dataclass
+class Verdict:
+    correct: bool
+    malformed: bool
+    answer: str | None  # the answer as a Polish string (None when malformed)
+
+
+def value_of(polish: str) -> Fraction | None:
+    """The value of a value-form answer, or None when it is not one."""
+    if not _VALUE.fullmatch(polish):
+        return None
+    neg = polish.startswith("(neg ")
+    body = polish[5:-1] if neg else polish
+    if body.startswith("(/ "):
+        p, q = body[3:-1].split()
+        if int(q) == 0:
+            return None
+        v = Fraction(int(p), int(q))
+    else:
+        if "/" in body and int(body.split("/")[1]) == 0:
+            return None
+        v = Fraction(body)
+    return -v if neg else v
+
+
+def close(got: float, want: float, exact: bool) -> bool:
+    tol = EXACT_TOL if exact else DECIMAL_TOL
+    return abs(got - want) <= tol * max(1.0, abs(want))
+
+
+def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict:
+    polish = V.tokens_to_polish(V.answer_tokens(tokens), order)
+    if polish is None:
+        return Verdict(False, True, None)
+    level = int(row["level"])
+    if level in V.SYMBOLIC_LEVELS:
+        if _CALCULUS.search(polish):
+            return Verdict(False, False, polish)
+        try:
+            return Verdict(bool(engine.equivalent(polish, row["expected_symbolic"])), False, polish)
+        except GraphemeError:
+            return Verdict(False, True, polish)
+    got = value_of(polish)
+    if got is None:
+        return Verdict(False, False, polish)
+    want = V.expected_value(row)
+    exact = isinstance(want, Fraction)
+    targets = [float(want)] + [float(s) for s in row.get("solutions") or []]
+    return Verdict(any(close(float(got), t, exact) for t in targets), False, polish)

@@ -1,0 +1,225 @@
+"""The brain: a small pre-norm encoder-decoder transformer (nanoGPT style).
+
+Embeddings are token + learned position + the place of a digit within its number
+(units, tens, ... when digits come least significant first), so that digits of the
+same place line up across numbers. The decoder is causal; incremental decoding
+keeps a key/value cache (self-attention grows by one step, cross-attention keys and
+values are computed once). Greedy, beam and sampled decoding share that cache.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.config import ModelConfig
+
+
+class Attention(nn.Module):
+    def __init__(self, d: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(d, d)
+        self.kv = nn.Linear(d, 2 * d)
+        self.out = nn.Linear(d, d)
+        self.dropout = dropout
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        return x.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+
+    def forward(self, x, ctx=None, mask=None, causal=False, cache=None):
+        """``ctx`` None: self-attention (a ``cache`` appends this step's keys); else
+        cross-attention to ``ctx`` (a ``cache`` keeps its keys after the first call)."""
+        q = self._split(self.q(x))
+        if cache is not None and ctx is not None and "k" in cache:
+            k, v = cache["k"], cache["v"]
+        else:
+            k, v = (self._split(z) for z in self.kv(x if ctx is None else ctx).chunk(2, dim=-1))
+            if cache is not None:
+                if ctx is None and "k" in cache:
+                    k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+                cache["k"], cache["v"] = k, v
+        p = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal and mask is None)
+        b, h, t, e = y.shape
+        return self.out(y.transpose(1, 2).reshape(b, t, h * e))
+
+
+class Block(nn.Module):
+    def __init__(self, d: int, heads: int, ff: int, dropout: float, cross: bool):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = Attention(d, heads, dropout)
+        self.cross = cross
+        if cross:
+            self.ln2 = nn.LayerNorm(d)
+            self.xattn = Attention(d, heads, dropout)
+        self.ln3 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, ff), nn.GELU(), nn.Linear(ff, d), nn.Dropout(dropout))
+
+    def forward(self, x, mem=None, self_mask=None, mem_mask=None, causal=False, cache=None):
+        x = x + self.attn(self.ln1(x), mask=self_mask, causal=causal, cache=None if cache is None else cache["self"])
+        if self.cross:
+            x = x + self.xattn(self.ln2(x), ctx=mem, mask=mem_mask, cache=None if cache is None else cache["cross"])
+        return x + self.mlp(self.ln3(x))
+
+
+def _places(ids: torch.Tensor) -> torch.Tensor:
+    """Digit places (1 = first digit of a run, 2 = second, ...), 0 elsewhere, for a [B, T] batch."""
+    is_digit = (ids >= V.INDEX["0"]) & (ids <= V.INDEX["9"])
+    pos = torch.arange(ids.shape[1], device=ids.device).expand_as(ids)
+    last_other = torch.where(is_digit, torch.full_like(pos, -1), pos).cummax(1).values
+    return torch.where(is_digit, (pos - last_other).clamp(max=V.MAX_PLACE), torch.zeros_like(pos))
+
+
+class Brain(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.d_model
+        self.tok = nn.Embedding(V.vocab_size(), d)
+        self.src_pos = nn.Embedding(cfg.max_source_len, d)
+        self.tgt_pos = nn.Embedding(cfg.max_target_len + 1, d)
+        self.place = nn.Embedding(V.MAX_PLACE + 1, d)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.encoder = nn.ModuleList(Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout, False) for _ in range(cfg.encoder_layers))
+        self.decoder = nn.ModuleList(Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout, True) for _ in range(cfg.decoder_layers))
+        self.ln_enc = nn.LayerNorm(d)
+        self.ln_dec = nn.LayerNorm(d)
+        self.head = nn.Linear(d, V.vocab_size(), bias=False)
+        self.head.weight = self.tok.weight  # tied input/output embeddings
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def _embed(self, ids, places, table, offset=0):
+        pos = torch.arange(offset, offset + ids.shape[1], device=ids.device)
+        return self.drop(self.tok(ids) + table(pos)[None] + self.place(places))
+
+    def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend)."""
+        if src.shape[1] > self.cfg.max_source_len:
+            raise ValueError(f"source of {src.shape[1]} tokens is longer than max_source_len {self.cfg.max_source_len}")
+        mask = (src != V.PAD)[:, None, None, :]
+        x = self._embed(src, _places(src), self.src_pos)
+        for blk in self.encoder:
+            x = blk(x, self_mask=mask)
+        return self.ln_enc(x), mask
+
+    def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits [B, T, vocab]; position t sees tgt_in[:, :t+1] only."""
+        x = self._embed(tgt_in, _places(tgt_in), self.tgt_pos)
+        for blk in self.decoder:
+            x = blk(x, mem=mem, mem_mask=mem_mask, causal=True)
+        return self.head(self.ln_dec(x))
+
+    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        mem, mask = self.encode(src)
+        return self.decode(tgt_in, mem, mask)
+
+    # ------------------------------------------------------------ incremental decoding
+
+    def _step(self, tok, place, t, mem, mem_mask, caches):
+        x = self._embed(tok, place, self.tgt_pos, offset=t)
+        for blk, c in zip(self.decoder, caches):
+            x = blk(x, mem=mem, mem_mask=mem_mask, cache=c)
+        return self.head(self.ln_dec(x))[:, -1].float()
+
+    def _run(self, src, max_len, choose):
+        """Shared loop: ``choose(logits) -> next ids``; returns [B, <=max_len] ids (after BOS)."""
+        mem, mask = self.encode(src)
+        b = src.shape[0]
+        caches = [{"self": {}, "cross": {}} for _ in self.decoder]
+        tok = torch.full((b, 1), V.BOS, dtype=torch.long, device=src.device)
+        place = torch.zeros_like(tok)
+        done = torch.zeros(b, dtype=torch.bool, device=src.device)
+        out = []
+        for t in range(min(max_len, self.cfg.max_target_len)):
+            nxt = choose(self._step(tok, place, t, mem, mask, caches))
+            nxt = torch.where(done, torch.full_like(nxt, V.PAD), nxt)
+            out.append(nxt)
+            done |= nxt == V.EOS
+            if bool(done.all()):
+                break
+            is_digit = (nxt >= V.INDEX["0"]) & (nxt <= V.INDEX["9"])
+            place = torch.where(is_digit, (place[:, 0] + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(nxt))[:, None]
+            tok = nxt[:, None]
+        return torch.stack(out, 1) if out else torch.zeros((b, 0), dtype=torch.long, device=src.device)
+
+    @torch.no_grad()
+    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
+        return self._run(src, max_len, lambda logits: logits.argmax(-1))
+
+    @torch.no_grad()
+    def sample(self, src: torch.Tensor, max_len: int, temperature: float = 1.0, generator=None) -> torch.Tensor:
+        def choose(logits):
+            probs = torch.softmax(logits / max(temperature, 1e-6), -1)
+            return torch.multinomial(probs, 1, generator=generator)[:, 0]
+
+        return self._run(src, max_len, choose)
+
+    @torch.no_grad()
+    def beam(self, src: torch.Tensor, max_len: int, width: int) -> torch.Tensor:
+        """Beam search (length-normalised log-probability); the best sequence per source."""
+        if width <= 1:
+            return self.greedy(src, max_len)
+        b = src.shape[0]
+        mem, mask = self.encode(src)
+        mem, mask = mem.repeat_interleave(width, 0), mask.repeat_interleave(width, 0)
+        caches = [{"self": {}, "cross": {}} for _ in self.decoder]
+        dev = src.device
+        tok = torch.full((b * width, 1), V.BOS, dtype=torch.long, device=dev)
+        place = torch.zeros_like(tok)
+        score = torch.full((b, width), float("-inf"), device=dev)
+        score[:, 0] = 0.0
+        done = torch.zeros(b * width, dtype=torch.bool, device=dev)
+        lengths = torch.zeros(b * width, device=dev)
+        seqs = torch.zeros((b * width, 0), dtype=torch.long, device=dev)
+        nv = V.vocab_size()
+        for t in range(min(max_len, self.cfg.max_target_len)):
+            logp = torch.log_softmax(self._step(tok, place, t, mem, mask, caches), -1)
+            # a finished hypothesis only extends with PAD, at no cost
+            frozen = torch.full_like(logp, float("-inf"))
+            frozen[:, V.PAD] = 0.0
+            logp = torch.where(done[:, None], frozen, logp)
+            cand = (score.view(-1, 1) + logp).view(b, width * nv)
+            new_len = (lengths + (~done).float()).view(b, width, 1).expand(b, width, nv).reshape(b, width * nv)
+            top = (cand / new_len.clamp(min=1)).topk(width, -1).indices
+            score = cand.gather(1, top)
+            parent = (top // nv) + torch.arange(b, device=dev)[:, None] * width
+            nxt = (top % nv).view(-1)
+            parent = parent.view(-1)
+            for c in caches:
+                c["self"]["k"] = c["self"]["k"].index_select(0, parent)
+                c["self"]["v"] = c["self"]["v"].index_select(0, parent)
+            seqs = torch.cat([seqs.index_select(0, parent), nxt[:, None]], 1)
+            lengths = new_len.view(b, width * nv).gather(1, top).view(-1)
+            done = done.index_select(0, parent) | (nxt == V.EOS)
+            if bool(done.all()):
+                break
+            prev_place = place.index_select(0, parent)[:, 0]
+            is_digit = (nxt >= V.INDEX["0"]) & (nxt <= V.INDEX["9"])
+            place = torch.where(is_digit, (prev_place + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(nxt))[:, None]
+            tok = nxt[:, None]
+        best = (score / lengths.view(b, width).clamp(min=1)).argmax(-1)
+        return seqs.view(b, width, -1)[torch.arange(b, device=dev), best]
+
+    def sequence_logprobs(self, src: torch.Tensor, seqs: torch.Tensor) -> torch.Tensor:
+        """Sum of log-probabilities of each decoded sequence (with gradient), [B]. ``seqs``
+        are ids after BOS, PAD after the EOS."""
+        tgt_in = torch.cat([torch.full_like(seqs[:, :1], V.BOS), seqs[:, :-1]], 1)
+        logits = self.forward(src, tgt_in).float()
+        lp = torch.log_softmax(logits, -1).gather(-1, seqs[..., None])[..., 0]
+        return (lp * (seqs != V.PAD)).sum(1)
+
+
+def num_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

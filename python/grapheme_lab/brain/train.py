@@ -1,0 +1,405 @@
+"""The training loop: curriculum levels, losses, optimizers, schedule, checkpoints, DDP.
+
+One process, or one per device under ``torchrun`` (DistributedDataParallel: NCCL on
+GPUs, gloo on CPUs). Every rank takes its slice of each global batch of
+``batch_size`` rows; the CE loss is a sum over the rank's tokens divided by the
+global token count (times the world size, which DDP's gradient averaging undoes),
+so N processes compute the same update as one process on the same global batch.
+
+Losses (``[loss] type``): ``ce`` (teacher-forced cross-entropy); ``ged``
+(minimum-risk: K sampled answers per row scored by expression GED against the
+target, :class:`grapheme_lab.losses.GEDLoss`); ``ged+ce`` (both, CE weighted by
+``ce_weight``). Samples are drawn with the KV cache, without gradient, and rescored
+with gradient in the same forward pass as the CE batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import random
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from grapheme_lab.brain import checkpoint as ckpt_io
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
+from grapheme_lab.brain.data import Curriculum, Example, collate, global_batches, rank_slice
+from grapheme_lab.brain.judge import judge
+from grapheme_lab.brain.model import Brain, num_params
+from grapheme_lab.config import Config
+from grapheme_lab.ged import expression_ged_batch
+from grapheme_lab.losses import GEDLoss
+
+
+# ---------------------------------------------------------------- setup
+
+
+class Dist:
+    """This process's place in the run: rank, world size, device."""
+
+    def __init__(self, cfg: Config):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        want = cfg.hardware.device
+        use_cuda = torch.cuda.is_available() if want == "auto" else want == "cuda"
+        if use_cuda and not torch.cuda.is_available():
+            raise ValueError("[hardware] device = 'cuda' but no CUDA device is available")
+        self.device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
+        if use_cuda:
+            torch.cuda.set_device(self.device)
+        if self.world > 1 and not dist.is_initialized():
+            dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def sum(self, *xs: float) -> list[float]:
+        t = torch.tensor(xs, dtype=torch.float64, device=self.device)
+        if self.world > 1:
+            dist.all_reduce(t)
+        return t.tolist()
+
+
+def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer:
+    o, lr = cfg.optimizer, cfg.training.learning_rate
+    # no weight decay on norms, biases and embeddings' position tables
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos" not in n)]
+    groups = [{"params": decay, "weight_decay": o.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    if o.type == "sgd":
+        return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
+    cls = torch.optim.Adam if o.type == "adam" else torch.optim.AdamW
+    return cls(groups, lr=lr, betas=(o.beta1, o.beta2), eps=o.epsilon)
+
+
+def lr_at(cfg: Config, step: int, total: int) -> float:
+    """Linear warmup, then cosine decay to ``min_lr_ratio`` over the level's step budget."""
+    t = cfg.training
+    warm = min(1.0, (step + 1) / t.warmup_steps) if t.warmup_steps > 0 else 1.0
+    if t.lr_schedule == "constant":
+        return t.learning_rate * warm
+    progress = min(1.0, max(0.0, (step - t.warmup_steps) / max(1, total - t.warmup_steps)))
+    return t.learning_rate * warm * (t.min_lr_ratio + (1 - t.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def amp_context(cfg: Config, device: torch.device):
+    mode = cfg.hardware.amp
+    if mode == "auto":
+        mode = "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "off"
+    if mode == "off":
+        return nullcontext(), None
+    dtype = torch.bfloat16 if mode == "bf16" else torch.float16
+    scaler = torch.amp.GradScaler(device.type) if mode == "fp16" else None
+    return torch.autocast(device_type=device.type, dtype=dtype), scaler
+
+
+def prefetch(it: Iterator, enabled: bool, depth: int = 2) -> Iterator:
+    """Runs ``it`` in a background thread, ``depth`` items ahead (order unchanged)."""
+    if not enabled:
+        yield from it
+        return
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    end = object()
+
+    def work():
+        try:
+            for x in it:
+                q.put(x)
+        except BaseException as e:  # handed to the consumer
+            q.put(e)
+        q.put(end)
+
+    threading.Thread(target=work, daemon=True).start()
+    while (x := q.get()) is not end:
+        if isinstance(x, BaseException):
+            raise x
+        yield x
+
+
+# ---------------------------------------------------------------- logging
+
+
+class Log:
+    """Seed-form lines on stdout (rank 0), a tqdm bar on a terminal, JSONL metrics at ``log_file``."""
+
+    def __init__(self, cfg: Config, main: bool, verbose: bool):
+        self.main, self.verbose = main, verbose
+        self.path = Path(cfg.paths.log_file)
+        self.bar = None
+        self.t0 = time.time()
+        if main:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def line(self, text: str) -> None:
+        if not self.main:
+            return
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
+
+    def metrics(self, **kv: Any) -> None:
+        if self.main:
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({**kv, "time": round(time.time() - self.t0, 3)}) + "\n")
+
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def truncate(self, n: int) -> None:
+        if self.main and self.path.exists():
+            with open(self.path, "r+b") as f:
+                f.truncate(n)
+
+
+# ---------------------------------------------------------------- steps
+
+
+def teacher_forced_ged(logits: torch.Tensor, batch: list[Example], cfg: Config) -> float:
+    """Mean GED of the argmax of teacher-forced logits to the target (a cheap training-time signal)."""
+    hyps = []
+    for ids in logits.argmax(-1).tolist():
+        hyps.append(V.tokens_to_polish(V.answer_tokens(V.decode(ids)), cfg.data.number_order) or "")
+    targets = [V.target_polish(e[2]) for e in batch]
+    return float(expression_ged_batch(hyps, targets, cfg.ged_costs(), malformed="penalty").mean())
+
+
+def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ged_loss: GEDLoss | None,
+               amp, step: int) -> tuple[torch.Tensor, float | None, torch.Tensor]:
+    """Loss of this rank's slice (scaled for DDP) and, for GED losses, the expected GED."""
+    src, tgt_in, tgt_out = collate(batch, d.device)
+    ntok = d.sum(float((tgt_out != V.PAD).sum()))[0]
+    b = src.shape[0]
+    expected_ged = None
+    if ged_loss is None:
+        with amp:
+            logits = model(src, tgt_in)
+        ce = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,
+                             reduction="sum", label_smoothing=cfg.loss.label_smoothing)
+        return ce / ntok * d.world, None, logits
+    k = cfg.loss.num_samples
+    gen = torch.Generator(device=d.device).manual_seed(cfg.training.seed * 1_000_003 + step * 101 + d.rank)
+    was_training = raw.training
+    raw.eval()
+    src_k = src.repeat_interleave(k, 0)
+    # samples longer than the target by 8 tokens are wrong anyway; the cap keeps early steps cheap
+    max_len = min(cfg.model.max_target_len, tgt_out.shape[1] + 8)
+    seqs = raw.sample(src_k, max_len, cfg.loss.temperature, generator=gen)
+    raw.train(was_training)
+    if seqs.shape[1] == 0:
+        seqs = torch.full((src_k.shape[0], 1), V.EOS, dtype=torch.long, device=d.device)
+    seq_in = torch.cat([torch.full_like(seqs[:, :1], V.BOS), seqs[:, :-1]], 1)
+    t = max(tgt_in.shape[1], seq_in.shape[1])
+    pad = lambda x: F.pad(x, (0, t - x.shape[1]), value=V.PAD)  # noqa: E731
+    with amp:  # one forward pass for the CE rows and the rescored samples (one DDP call)
+        logits = model(torch.cat([src, src_k]), torch.cat([pad(tgt_in), pad(seq_in)]))
+    logits = logits.float()
+    ce = F.cross_entropy(logits[:b, : tgt_in.shape[1]].flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,
+                         reduction="sum", label_smoothing=cfg.loss.label_smoothing) / ntok * d.world
+    lp = torch.log_softmax(logits[b:, : seqs.shape[1]], -1).gather(-1, seqs[..., None])[..., 0]
+    seq_lp = (lp * (seqs != V.PAD)).sum(1).view(b, k)
+    hyps = [[V.tokens_to_polish(V.answer_tokens(V.decode(s)), cfg.data.number_order) or "" for s in row]
+            for row in seqs.view(b, k, -1).tolist()]
+    out = ged_loss(seq_lp, hyps, [V.target_polish(e[2]) for e in batch])
+    nrows = d.sum(float(b))[0]
+    risk = out.loss * (b / nrows * d.world)  # the global mean over rows, like the CE's over tokens
+    loss = risk + (cfg.loss.ce_weight * ce if cfg.loss.type == "ged+ce" else 0.0)
+    return loss, float(out.expected_ged), logits[:b, : tgt_in.shape[1]]
+
+
+@torch.no_grad()
+def evaluate_examples(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 1,
+                      batch_size: int = 256) -> list[tuple[list[str], Any]]:
+    """(decoded tokens, verdict) for each example, greedy or beam."""
+    raw.eval()
+    out = []
+    for i in range(0, len(examples), batch_size):
+        chunk = examples[i : i + batch_size]
+        src, _, _ = collate(chunk, device)
+        seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
+        for ids, e in zip(seqs.tolist(), chunk):
+            toks = V.decode(ids)
+            out.append((toks, judge(e[2], toks, cfg.data.number_order)))
+    return out
+
+
+def validate(raw: Brain, examples: list[Example], cfg: Config, d: Dist) -> dict[str, float]:
+    """Engine-verified accuracy, mean GED and malformed rate on this rank's share, summed over ranks."""
+    mine = examples[d.rank :: d.world]
+    results = evaluate_examples(raw, mine, cfg, d.device)
+    correct = sum(v.correct for _, v in results)
+    malformed = sum(v.malformed for _, v in results)
+    geds = expression_ged_batch([v.answer or "" for _, v in results], [V.target_polish(e[2]) for e in mine],
+                                cfg.ged_costs(), malformed="penalty") if mine else []
+    n, c, m, g = d.sum(len(mine), correct, malformed, float(sum(geds)))
+    return {"accuracy": c / max(n, 1), "malformed": m / max(n, 1), "ged": g / max(n, 1), "n": n}
+
+
+# ---------------------------------------------------------------- the run
+
+
+def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
+    """Train through the curriculum; returns a summary (final level, history, validation accuracy)."""
+    d = Dist(cfg)
+    if cfg.hardware.num_threads > 0:
+        torch.set_num_threads(cfg.hardware.num_threads)
+    random.seed(cfg.training.seed)
+    torch.manual_seed(cfg.training.seed)
+    log = Log(cfg, d.main, verbose)
+    raw = Brain(cfg.model).to(d.device)
+    optimizer = make_optimizer(cfg, raw)
+    state = CurriculumState(level=cfg.curriculum.start_level)
+    elapsed_before = 0.0
+    best_key: tuple = (-1, -1.0)  # (level, validation accuracy) of best.pt
+    if resume:
+        ck = ckpt_io.load(resume)
+        raw.load_state_dict(ck["model"])
+        optimizer.load_state_dict(ck["optimizer"])
+        state = CurriculumState.from_dict(ck["state"])
+        ckpt_io.set_rng_state(ck["rng"])
+        elapsed_before = ck.get("elapsed", 0.0)
+        best_key = tuple(ck.get("best_key", best_key))
+        log.truncate(ck["log_bytes"])
+        log.line(f"Resumed from {resume} at level {state.level}, epoch {state.epoch} (step {state.global_step})")
+    model = raw
+    if d.world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(raw, device_ids=[d.device.index] if d.device.type == "cuda" else None)
+    if verbose:
+        log.line(f"Brain: {num_params(raw):,} parameters on {d.device} x{d.world}; loss={cfg.loss.type}, "
+                 f"optimizer={cfg.optimizer.type}, threads={torch.get_num_threads()}")
+    amp, scaler = amp_context(cfg, d.device)
+    ged_loss = None if cfg.loss.type == "ce" else GEDLoss(cfg.ged_costs(), alpha=cfg.loss.alpha, ce_weight=0.0)
+    data = Curriculum(cfg)
+    out_dir = Path(cfg.paths.output_dir)
+    t = cfg.training
+    start = time.time()
+    last_val: dict[str, float] = {}
+
+    def elapsed() -> float:
+        return elapsed_before + time.time() - start
+
+    def out_of_time() -> bool:
+        # one decision for all ranks (their clocks differ), or they would stop at different batches
+        return t.time_limit_minutes > 0 and d.sum(float(elapsed() >= t.time_limit_minutes * 60))[0] > 0
+
+    def save(name: str, extra: dict | None = None) -> None:
+        if d.main:
+            ckpt_io.save_atomic({
+                "format": ckpt_io.FORMAT, "model": raw.state_dict(), "optimizer": optimizer.state_dict(),
+                "state": state.to_dict(), "config": cfg.to_dict(), "rng": ckpt_io.rng_state(),
+                "log_bytes": log.size(), "elapsed": elapsed(), "best_key": best_key, **(extra or {}),
+            }, out_dir / name)
+
+    while not state.finished:
+        level = state.level
+        n_rows = data.train_size(level)
+        n_rows += round(cfg.curriculum.replay_fraction * n_rows) if level > cfg.curriculum.start_level else 0
+        n_batches = max(1, math.ceil(n_rows / t.batch_size))
+        total_steps = n_batches * t.epochs_per_level
+        val_examples = data.examples(level, "val")
+        val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
+        log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
+        model.train()
+        loss_sum, loss_n, skipped, local_rows = 0.0, 0, 0, 0
+        batches = prefetch(global_batches(data.epoch(level, state.epoch), t.batch_size), cfg.hardware.parallel_batches)
+        if d.main and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            log.bar = tqdm(total=n_batches, desc=f"level {level}", leave=False, dynamic_ncols=True)
+        for i, batch in enumerate(batches, 1):
+            if len(batch) < d.world:
+                skipped += len(batch)
+                continue
+            lr = lr_at(cfg, state.step_in_level, total_steps)
+            for g in optimizer.param_groups:
+                g["lr"] = lr
+            mine = rank_slice(batch, d.rank, d.world)
+            local_rows += len(mine)
+            loss, ged, logits = train_step(model, raw, mine, cfg, d, ged_loss, amp, state.global_step)
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+            else:
+                loss.backward()
+            if t.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(raw.parameters(), t.grad_clip)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            state.step_in_level += 1
+            state.global_step += 1
+            loss_value = d.sum(float(loss.detach()))[0] / d.world
+            loss_sum += loss_value
+            loss_n += 1
+            if log.bar is not None:
+                log.bar.update(1)
+                log.bar.set_postfix(loss=f"{loss_value:.3f}")
+            if i % t.log_every == 0 or i == n_batches:
+                if ged is None:
+                    ged = teacher_forced_ged(logits.detach(), mine, cfg)
+                log.line(f"  Batch {i}/{n_batches}: loss={loss_value:.3f}, GED={ged:.2f}")
+                log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
+                            loss=loss_value, ged=ged, lr=lr)
+            if out_of_time():
+                break
+        if log.bar is not None:
+            log.bar.close()
+            log.bar = None
+        last_val = validate(raw, val_examples, cfg, d)
+        acc = last_val["accuracy"]
+        avg = loss_sum / max(1, loss_n)
+        log.line(f"  Epoch complete: avg_loss={avg:.3f}, accuracy={acc:.2f}"
+                 + (f" (val GED={last_val['ged']:.2f}, malformed={last_val['malformed']:.2f}, "
+                    f"{elapsed():.0f}s)" if verbose else ""))
+        log.metrics(event="epoch", level=level, epoch=state.epoch + 1, step=state.global_step, avg_loss=avg,
+                    accuracy=acc, val_ged=last_val["ged"], malformed=last_val["malformed"], skipped=skipped,
+                    rows_rank0=local_rows, world=d.world,
+                    elapsed=round(elapsed(), 3))
+        epoch_done = state.epoch + 1
+        decision = record_epoch(state, acc, cfg)
+        thr = cfg.curriculum.advance_threshold
+        if decision == "advance":
+            log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
+        elif decision == "stall":
+            log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epochs "
+                     f"(best accuracy {state.best_acc:.2f} < {thr:.2f})")
+        elif decision in ("done", "stop"):
+            log.line(f"[Level {level}] Curriculum {'complete' if decision == 'done' else 'stopped'} "
+                     f"(accuracy {acc:.2f}, threshold {thr:.2f})")
+        if decision != "stay":
+            log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
+        if decision in ("advance", "stall"):
+            next_level(state)
+        if not state.finished and out_of_time():
+            state.finished = True
+            log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}")
+            log.metrics(event="time_limit", level=level, epoch=epoch_done)
+        key = (level, acc)
+        if key > best_key:
+            best_key = key
+            save("best.pt", {"val": last_val, "level_of_val": level})
+        if epoch_done % t.checkpoint_every == 0:
+            save(f"epoch_{epoch_done}_level_{level}.pt")
+        save("latest.pt")
+    save("final.pt", {"val": last_val})
+    log.metrics(event="done", level=state.level, step=state.global_step, elapsed=round(elapsed(), 3))
+    if d.world > 1:
+        dist.barrier()
+    return {"state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw)}

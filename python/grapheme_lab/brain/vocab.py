@@ -1,0 +1,299 @@
+"""Tokens of the brain: Polish-notation expressions in prefix order, without parentheses
+(every operator has a fixed arity), numbers digit by digit.
+
+A number is a sign token (``P`` or ``M``) and its digits, least significant first
+by default (``-14`` -> ``M 4 1``), with ``.`` for a decimal point and ``|`` before
+the digits of a denominator (``-2/3`` -> ``M 2 | 3``, read back as the engine's
+rational literal ``-2/3``). Bindings follow the
+expression after ``with``: ``(+ x 3)`` with x=2 -> ``+ x P 3 with x P 2``.
+
+Targets (the decoder's side), per level:
+  1-4, 6, 7  the value: an exact rational when the answer is one (``P 5``, ``M 2 | 3``),
+             otherwise a decimal with 7 significant digits; level 7 the first root;
+  5          the simplified derivative, as an expression.
+With ``target = "scratchpad"`` levels 1-3 first write the reduction lines (the
+expression with every innermost operation replaced by its value) separated by ``;``,
+then the answer; the judge reads what follows the last ``;``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from grapheme_lab import engine
+
+BINARY = ("+", "-", "*", "/", "^", "mod", "=")
+UNARY = ("neg", "sin", "cos", "tan", "exp", "ln", "log", "sqrt", "abs", "floor", "ceil")
+ARITY = {**{op: 2 for op in BINARY}, **{f: 1 for f in UNARY}, "derive": 2, "integrate": 4, "solve": 2}
+SPECIAL = ["<pad>", "<bos>", "<eos>", "<unk>", ";", "with"]
+NUMBER = ["P", "M", "|", "."]
+DIGITS = [str(d) for d in range(10)]
+LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+CONSTANTS = ["pi"]
+TOKENS = SPECIAL + list(ARITY) + NUMBER + DIGITS + LETTERS + CONSTANTS
+INDEX = {t: i for i, t in enumerate(TOKENS)}
+PAD, BOS, EOS, UNK, SEMI, WITH = (INDEX[t] for t in SPECIAL)
+DIGIT_IDS = frozenset(INDEX[d] for d in DIGITS)
+NUMBER_BODY = frozenset(DIGITS + ["|", "."])
+MAX_PLACE = 15
+NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
+SYMBOLIC_LEVELS = (5,)
+
+_ATOM = re.compile(r"[()]|[^\s()]+")
+_INT = re.compile(r"-?\d+")
+_RATIONAL = re.compile(r"-?\d+/\d+")
+
+
+def vocab_size() -> int:
+    return len(TOKENS)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def _digits(text: str, order: str) -> list[str]:
+    return list(text[::-1] if order == "lsd" else text)
+
+
+def literal_tokens(text: str, order: str = "lsd") -> list[str]:
+    """Tokens of a number literal as the engine prints it (``-14``, ``2.5``, ``1e-7``)."""
+    if _INT.fullmatch(text):
+        sign, body = ("M", text[1:]) if text.startswith("-") else ("P", text)
+        return [sign] + _digits(body.lstrip("0") or "0", order)
+    if _RATIONAL.fullmatch(text):  # the engine's rational literal, e.g. -3/2
+        return value_tokens(Fraction(text), order)
+    d = Decimal(text)
+    body = format(abs(d), "f")
+    if "." in body:
+        body = body.rstrip("0").rstrip(".")
+    return ["M" if d < 0 else "P"] + _digits(body or "0", order)
+
+
+def value_tokens(v: Fraction | float, order: str = "lsd") -> list[str]:
+    """A value as a target: exact when ``v`` is a Fraction, 7 significant digits otherwise."""
+    sign = "M" if v < 0 else "P"
+    if isinstance(v, Fraction):
+        a = abs(v)
+        out = [sign] + _digits(str(a.numerator), order)
+        return out + (["|"] + _digits(str(a.denominator), order) if a.denominator != 1 else [])
+    text = np.format_float_positional(abs(float(v)), precision=7, unique=False, fractional=False, trim="-")
+    return [sign] + _digits(text.rstrip("."), order)
+
+
+def exact_value(v: float, max_den: int = 10_000) -> Fraction | float:
+    """``v`` as a small-denominator Fraction when it is one (to 1e-12), else ``v``."""
+    if not np.isfinite(v):
+        return v
+    f = Fraction(v).limit_denominator(max_den)
+    return f if abs(float(f) - v) <= 1e-12 * max(1.0, abs(v)) else v
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def expression_tokens(polish: str, order: str = "lsd") -> list[str]:
+    """Prefix tokens of an expression (parentheses dropped; the engine's printed form is binary)."""
+    out: list[str] = []
+    for atom in _ATOM.findall(polish):
+        if atom in "()":
+            continue
+        if atom in ARITY:
+            out.append(atom)
+        elif atom[0].isdigit() or (atom[0] in "-+." and len(atom) > 1):
+            out += literal_tokens(atom, order)
+        elif atom in LETTERS or atom in CONSTANTS:
+            out.append(atom)
+        else:
+            out.append("<unk>")
+    return out
+
+
+def source_tokens(row: dict[str, Any], order: str = "lsd") -> list[str]:
+    toks = expression_tokens(row["input_polish"], order)
+    for name, value in row.get("bindings") or []:
+        toks += ["with", name if name in LETTERS else "<unk>"] + value_tokens(exact_value(float(value)), order)
+    return toks
+
+
+def expected_value(row: dict[str, Any]) -> Fraction | float:
+    return exact_value(float(row["expected_result"]))
+
+
+def _tree(polish: str, bindings: dict[str, Fraction]) -> Any:
+    """Nested tuples with Fraction leaves (symbols substituted) for the scratchpad."""
+    atoms = [a for a in _ATOM.findall(polish)]
+    pos = 0
+
+    def walk():
+        nonlocal pos
+        a = atoms[pos]
+        pos += 1
+        if a == "(":
+            head = atoms[pos]
+            pos += 1
+            args = []
+            while atoms[pos] != ")":
+                args.append(walk())
+            pos += 1
+            return (head, *args)
+        return bindings[a] if a in bindings else Fraction(Decimal(a))
+
+    return walk()
+
+
+def _apply(op: str, a: list[Fraction]) -> Fraction:
+    if op == "+":
+        return a[0] + a[1]
+    if op == "-":
+        return a[0] - a[1]
+    if op == "*":
+        return a[0] * a[1]
+    if op == "/":
+        return a[0] / a[1]
+    if op == "^":
+        if a[1].denominator != 1 or abs(a[1]) > 64:
+            raise ValueError("non-integer power")
+        return a[0] ** int(a[1])
+    if op == "mod":
+        return a[0] - a[1] * (a[0] // a[1])  # floored, like the engine
+    if op == "neg":
+        return -a[0]
+    raise ValueError(op)
+
+
+def _reduce(tree: Any) -> Any:
+    if isinstance(tree, Fraction):
+        return tree
+    args = tree[1:]
+    if all(isinstance(c, Fraction) for c in args):
+        return _apply(tree[0], list(args))
+    return (tree[0], *(_reduce(c) for c in args))
+
+
+def _tree_tokens(tree: Any, order: str) -> list[str]:
+    if isinstance(tree, Fraction):
+        return value_tokens(tree, order)
+    out = [tree[0]]
+    for c in tree[1:]:
+        out += _tree_tokens(c, order)
+    return out
+
+
+def scratchpad_lines(row: dict[str, Any]) -> list[Any] | None:
+    """Reduction lines of a level 1-3 row (the last one its value), or None when not exact."""
+    try:
+        bindings = {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
+        tree = _tree(row["input_polish"], bindings)
+        lines = [tree] if bindings else []
+        while not isinstance(tree, Fraction):
+            tree = _reduce(tree)
+            lines.append(tree)
+    except (ValueError, ZeroDivisionError, KeyError, IndexError, ArithmeticError):
+        return None
+    if abs(float(tree) - float(row["expected_result"])) > 1e-9 * max(1.0, abs(float(row["expected_result"]))):
+        return None
+    return lines
+
+
+def target_tokens(row: dict[str, Any], mode: str = "answer", order: str = "lsd") -> list[str]:
+    level = int(row["level"])
+    if level in SYMBOLIC_LEVELS:
+        return expression_tokens(row["expected_symbolic"], order)
+    if mode == "scratchpad" and level <= 3:
+        lines = scratchpad_lines(row)
+        if lines is not None:
+            out: list[str] = []
+            for i, line in enumerate(lines):
+                out += ([";"] if i else []) + _tree_tokens(line, order)
+            return out
+    return value_tokens(expected_value(row), order)
+
+
+def target_polish(row: dict[str, Any]) -> str:
+    """The target as a Polish string (what the GED compares the model's answer with)."""
+    if int(row["level"]) in SYMBOLIC_LEVELS:
+        return str(row["expected_symbolic"])
+    return tokens_to_polish(value_tokens(expected_value(row), "lsd"), "lsd") or "0"
+
+
+def encode(tokens: list[str]) -> list[int]:
+    return [INDEX.get(t, UNK) for t in tokens]
+
+
+def decode(ids: list[int]) -> list[str]:
+    """Token strings up to (not including) the first EOS; PAD and BOS dropped."""
+    out = []
+    for i in ids:
+        if i == EOS:
+            break
+        if i not in (PAD, BOS):
+            out.append(TOKENS[i] if 0 <= i < len(TOKENS) else "<unk>")
+    return out
+
+
+def place_ids(ids: list[int]) -> list[int]:
+    """Place of each digit within its run of digits (1, 2, ...), 0 for other tokens."""
+    out, k = [], 0
+    for t in ids:
+        k = min(k + 1, MAX_PLACE) if t in DIGIT_IDS else 0
+        out.append(k)
+    return out
+
+
+def answer_tokens(tokens: list[str]) -> list[str]:
+    """What follows the last ``;`` (the answer of a scratchpad), or all of it."""
+    if ";" in tokens:
+        return tokens[len(tokens) - tokens[::-1].index(";"):]
+    return tokens
+
+
+def _number_polish(sign: str, body: list[str], order: str) -> str | None:
+    parts = "".join(body).split("|")
+    if len(parts) > 2 or any(not p for p in parts):
+        return None
+    texts = [p[::-1] if order == "lsd" else p for p in parts]
+    for t in texts:
+        if t.count(".") > 1 or t.startswith(".") or t.endswith("."):
+            return None
+    if len(texts) == 2 and ("." in texts[0] or "." in texts[1] or int(texts[1]) == 0):
+        return None
+    minus = "-" if sign == "M" else ""
+    if len(texts) == 2:  # the engine's rational literal p/q
+        return f"{minus}{texts[0]}/{texts[1]}"
+    return minus + texts[0]
+
+
+def tokens_to_polish(tokens: list[str], order: str = "lsd") -> str | None:
+    """The Polish string of prefix tokens, or None when they are not one well-formed expression."""
+    pos = 0
+
+    def walk() -> str | None:
+        nonlocal pos
+        if pos >= len(tokens):
+            return None
+        t = tokens[pos]
+        pos += 1
+        if t in ("P", "M"):
+            start = pos
+            while pos < len(tokens) and tokens[pos] in NUMBER_BODY:
+                pos += 1
+            return _number_polish(t, tokens[start:pos], order)
+        if t in ARITY:
+            args = []
+            for _ in range(ARITY[t]):
+                a = walk()
+                if a is None:
+                    return None
+                args.append(a)
+            return f"({t} {' '.join(args)})"
+        if t in LETTERS or t in CONSTANTS:
+            return t
+        return None
+
+    out = walk()
+    return out if out is not None and pos == len(tokens) else None

@@ -1,0 +1,88 @@
+"""Tokens, targets and the judge: round trips, value-form answers, malformed output never raises."""
+
+from fractions import Fraction
+
+import pytest
+
+from grapheme_lab import engine, generate
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.judge import judge, value_of
+
+
+@pytest.mark.parametrize("level", range(1, 8))
+def test_targets_round_trip_and_are_judged_correct(level):
+    for row in generate.level(level, 25, seed=3):
+        src = V.source_tokens(row)
+        assert "<unk>" not in src, row["input_polish"]
+        assert V.tokens_to_polish(V.expression_tokens(row["input_polish"])) == str(engine.parse(row["input_polish"]))
+        for mode in ("answer", "scratchpad"):
+            for order in ("lsd", "msd"):
+                toks = V.target_tokens(row, mode, order)
+                assert judge(row, toks, order).correct, (row, toks)
+
+
+def test_number_tokens():
+    assert V.literal_tokens("-14") == ["M", "4", "1"]
+    assert V.literal_tokens("-14", "msd") == ["M", "1", "4"]
+    assert V.literal_tokens("2.50") == ["P", "5", ".", "2"]
+    assert V.value_tokens(Fraction(-2, 3)) == ["M", "2", "|", "3"]
+    assert V.tokens_to_polish(["M", "2", "|", "3"]) == "-2/3"
+    assert V.value_tokens(1 / 3) == ["P", "3", "3", "3", "3", "3", "3", "3", ".", "0"]
+
+
+def test_scratchpad_lines():
+    row = {"level": 2, "input_polish": "(+ (* 2 3) (/ -4 6))", "expected_result": 6 - 4 / 6, "bindings": []}
+    toks = V.target_tokens(row, "scratchpad")
+    lines = " ".join(toks).split(" ; ")
+    assert len(lines) == 2 and V.tokens_to_polish(lines[-1].split()) == "16/3"
+
+
+def row1(v=5.0):
+    return {"level": 1, "input_polish": "(+ 2 3)", "expected_result": v, "bindings": []}
+
+
+def test_echoing_the_question_is_wrong():
+    v = judge(row1(), V.expression_tokens("(+ 2 3)"))
+    assert not v.correct and not v.malformed and v.answer == "(+ 2 3)"
+
+
+def test_exact_levels_need_exact_values():
+    assert judge(row1(), ["P", "5"]).correct
+    assert not judge(row1(12345.0), V.value_tokens(Fraction(12346))).correct
+    assert judge(row1(-2 / 3), ["M", "2", "|", "3"]).correct
+    assert not judge(row1(-2 / 3), ["M", "7", "6", "6", ".", "0"]).correct  # -0.667 is not -2/3
+
+
+def test_decimal_levels_within_tolerance():
+    row = {"level": 4, "input_polish": "(sqrt 2)", "expected_result": 2**0.5, "bindings": []}
+    assert judge(row, V.value_tokens(1.414214)).correct
+    assert not judge(row, V.value_tokens(1.4142)).correct
+
+
+def test_level7_any_root():
+    row = {"level": 7, "input_polish": "(solve (= (* (- x 6) (- x 7)) 0) x)", "expected_result": 6.0,
+           "solutions": [6.0, 7.0], "bindings": []}
+    assert judge(row, ["P", "7"]).correct and not judge(row, ["P", "8"]).correct
+
+
+def test_level5_by_equivalence():
+    row = {"level": 5, "input_polish": "(derive (^ x 2) x)", "expected_symbolic": "(* 2 x)", "bindings": []}
+    assert judge(row, V.expression_tokens("(+ x x)")).correct
+    assert not judge(row, V.expression_tokens("(* 3 x)")).correct
+    assert not judge(row, V.expression_tokens("(derive (^ x 2) x)")).correct
+
+
+@pytest.mark.parametrize("toks", [[], ["+"], ["P"], ["P", "1", "|"], ["P", "1", "|", "0"], ["+", "P", "1"],
+                                  ["P", "1", "P", "2"], [";"], ["<unk>"], ["P", ".", "1"], ["x", "x"]])
+def test_malformed_is_wrong_never_raises(toks):
+    for row in (row1(), {"level": 5, "input_polish": "(derive x x)", "expected_symbolic": "1", "bindings": []}):
+        v = judge(row, toks)
+        assert not v.correct
+
+
+def test_value_of():
+    assert value_of("(neg (/ 4 6))") == Fraction(-2, 3) == value_of("-2/3")
+    assert value_of("1/0") is None
+    assert value_of("1/0") is None
+    assert value_of("2.5") == Fraction(5, 2)
+    assert value_of("(+ 1 2)") is None and value_of("(/ 1 0)") is None

@@ -1,0 +1,165 @@
+"""The training loop: curriculum decisions, schedule, losses, exact resume, checkpoints, logs."""
+
+import json
+
+import pytest
+import torch
+
+from grapheme_lab import config as C
+from grapheme_lab.brain import checkpoint as ckpt_io
+from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
+from grapheme_lab.brain.train import lr_at, train
+
+from brain_helpers import tiny
+
+
+def cfg_with(**kv):
+    d = {"training": {"patience": 3, "epochs_per_level": 6},
+         "curriculum": {"min_epochs_per_level": 2, "advance_threshold": 0.9, "start_level": 1, "end_level": 3}}
+    for k, v in kv.items():
+        section, key = k.split("__")
+        d.setdefault(section, {})[key] = v
+    return C.from_dict(d)
+
+
+def test_advance_needs_min_epochs_and_threshold():
+    cfg, s = cfg_with(), CurriculumState(level=1)
+    assert record_epoch(s, 0.95, cfg) == "stay"  # one epoch < min_epochs_per_level
+    assert record_epoch(s, 0.85, cfg) == "stay"  # below the threshold
+    assert record_epoch(s, 0.90, cfg) == "advance"  # >= threshold after 3 epochs
+    next_level(s)
+    assert (s.level, s.epoch, s.best_acc, s.step_in_level) == (2, 0, -1.0, 0)
+
+
+def test_patience_and_budget_stall():
+    cfg, s = cfg_with(), CurriculumState(level=1)
+    decisions = [record_epoch(s, a, cfg) for a in (0.5, 0.6, 0.6, 0.55, 0.6)]
+    assert decisions == ["stay", "stay", "stay", "stay", "stall"]  # 3 epochs without a new best
+    cfg, s = cfg_with(training__patience=100), CurriculumState(level=1)
+    decisions = [record_epoch(s, 0.1 * i, cfg) for i in range(6)]
+    assert decisions[-1] == "stall" and decisions[:-1] == ["stay"] * 5  # epochs_per_level budget
+    cfg, s = cfg_with(curriculum__advance_on_stall=False), CurriculumState(level=1)
+    assert [record_epoch(s, 0.5, cfg) for _ in range(4)][-1] == "stop" and s.finished
+
+
+def test_last_level_finishes():
+    cfg, s = cfg_with(), CurriculumState(level=3)
+    record_epoch(s, 0.99, cfg)
+    assert record_epoch(s, 0.99, cfg) == "done" and s.finished
+
+
+def test_warmup_then_cosine():
+    cfg = C.from_dict({"training": {"learning_rate": 1.0, "warmup_steps": 10, "min_lr_ratio": 0.1}})
+    lrs = [lr_at(cfg, s, 110) for s in range(111)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert lrs[60] == pytest.approx(0.55) and lrs[110] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
+
+
+def params(path):
+    return ckpt_io.load(path)["model"]
+
+
+def test_resume_continues_exactly(tmp_path):
+    cfg = C.from_dict(tiny(tmp_path / "a"))
+    train(cfg)
+    out = tmp_path / "a" / "ck"
+    names = {p.name for p in out.iterdir()}
+    assert {"epoch_1_level_1.pt", "epoch_2_level_1.pt", "epoch_2_level_2.pt", "latest.pt", "best.pt", "final.pt"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+    full_log = (out / "training.log").read_text().splitlines()
+    # resume from the end of level 1, epoch 1 into a copy of the log
+    cfg_b = C.from_dict(tiny(tmp_path / "b"))
+    (tmp_path / "b" / "ck").mkdir(parents=True)
+    ck = ckpt_io.load(out / "epoch_1_level_1.pt")
+    (tmp_path / "b" / "ck" / "training.log").write_bytes((out / "training.log").read_bytes()[: ck["log_bytes"]] + b'{"junk": 1}\n')
+    train(cfg_b, resume=str(out / "epoch_1_level_1.pt"))
+    a, b = params(out / "final.pt"), params(tmp_path / "b" / "ck" / "final.pt")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    strip = lambda lines: [{k: v for k, v in json.loads(x).items() if k not in ("time", "elapsed")} for x in lines]  # noqa: E731
+    assert strip((tmp_path / "b" / "ck" / "training.log").read_text().splitlines()) == strip(full_log)
+    # the optimizer state came back too
+    sa, sb = ckpt_io.load(out / "final.pt")["optimizer"], ckpt_io.load(tmp_path / "b" / "ck" / "final.pt")["optimizer"]
+    assert all(torch.equal(sa["state"][i]["exp_avg"], sb["state"][i]["exp_avg"]) for i in sa["state"])
+
+
+def test_log_events_and_replay(tmp_path):
+    cfg = C.from_dict(tiny(tmp_path))
+    summary = train(cfg)
+    events = [json.loads(x) for x in (tmp_path / "ck" / "training.log").read_text().splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("epoch") == 4 and kinds[-1] == "done" and "batch" in kinds
+    assert {e["level"] for e in events if e["event"] == "epoch"} == {1, 2}
+    assert summary["state"]["level"] == 2 and summary["state"]["finished"]
+    # level 2 epochs hold the level's train rows plus a quarter replayed from level 1
+    from grapheme_lab.brain.data import Curriculum
+
+    data = Curriculum(cfg)
+    rows = list(data.epoch(2, 0))
+    n2 = data.train_size(2)
+    assert len(rows) == n2 + round(0.25 * n2)
+    assert sum(e[2]["level"] == 1 for e in rows) == round(0.25 * n2)
+    assert [e[2]["id"] for e in data.epoch(2, 0)] == [e[2]["id"] for e in rows]  # same seed, same order
+    assert [e[2]["id"] for e in data.epoch(2, 1)] != [e[2]["id"] for e in rows]
+
+
+@pytest.mark.parametrize("loss", ["ged", "ged+ce"])
+def test_ged_losses_train(tmp_path, loss):
+    cfg = C.from_dict(tiny(tmp_path, loss={"type": loss, "num_samples": 3},
+                           curriculum={"end_level": 1}, training={"epochs_per_level": 1}))
+    before = None
+    torch.manual_seed(cfg.training.seed)
+    from grapheme_lab.brain.model import Brain
+
+    before = Brain(cfg.model).state_dict()
+    train(cfg)
+    after = params(tmp_path / "ck" / "final.pt")
+    assert any(not torch.equal(before[k], after[k]) for k in before)  # the GED loss reached the weights
+    events = [json.loads(x) for x in (tmp_path / "ck" / "training.log").read_text().splitlines()]
+    assert all(e["ged"] >= 0 for e in events if e["event"] == "batch")
+
+
+def test_optimizers_and_time_limit(tmp_path):
+    for opt in ("sgd", "adamw"):
+        cfg = C.from_dict(tiny(tmp_path / opt, optimizer={"type": opt}, curriculum={"end_level": 1},
+                               training={"epochs_per_level": 1}))
+        assert train(cfg)["state"]["finished"]
+    cfg = C.from_dict(tiny(tmp_path / "t", training={"time_limit_minutes": 1e-6}))
+    summary = train(cfg)
+    assert summary["state"]["level"] == 1 and summary["state"]["epoch"] == 1  # stopped after the first epoch
+    kinds = [json.loads(x)["event"] for x in (tmp_path / "t" / "ck" / "training.log").read_text().splitlines()]
+    assert "time_limit" in kinds
+
+
+def test_streamed_jsonl_data(tmp_path):
+    from grapheme_lab import generate
+
+    generate.write_dataset(tmp_path / "data", levels=(1,), sizes={1: 150}, seed=1, progress=False)
+    d = tiny(tmp_path, curriculum={"end_level": 1}, training={"epochs_per_level": 1})
+    d["paths"]["train_data"] = str(tmp_path / "data")
+    for stream in (False, True):
+        d["hardware"]["stream_data"] = stream
+        d["paths"]["output_dir"] = str(tmp_path / f"ck{stream}")
+        cfg = C.from_dict(d)
+        from grapheme_lab.brain.data import Curriculum
+
+        data = Curriculum(cfg)
+        ids = sorted(e[2]["id"] for e in data.epoch(1, 0))
+        assert ids == sorted(r["id"] for r in generate.level(1, 150, seed=1) if r["id"] in set(ids)) and len(ids) > 100
+        train(cfg)
+        assert (tmp_path / f"ck{stream}" / "final.pt").exists()
+
+
+def test_missing_split_file_is_a_clear_error(tmp_path):
+    (tmp_path / "data" / "train").mkdir(parents=True)
+    d = tiny(tmp_path)
+    d["paths"]["train_data"] = str(tmp_path / "data")
+    with pytest.raises(FileNotFoundError, match="level_1.jsonl"):
+        train(C.from_dict(d))
+
+
+def test_bad_checkpoint(tmp_path):
+    p = tmp_path / "x.pt"
+    p.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        ckpt_io.load(p)
