@@ -185,9 +185,11 @@ def bench_ted(rng: random.Random, pairs: int, repeats: int) -> None:
 
 def bench_batch(rng: random.Random, pairs: int, repeats: int) -> None:
     print(f"2. tree edit distance, our batch call vs our one-at-a-time calls, {pairs} pairs of 120 nodes")
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    busy = " (above the core count: other work takes the cores)" if load > cores else ""
     print(
-        f"   cores: {os.cpu_count()}, RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')},"
-        f" load average {os.getloadavg()[0]:.1f} (above the core count, other work takes the cores)"
+        f"   cores: {cores}, RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')},"
+        f" load average {load:.1f}{busy}"
     )
     for shape, window in (("random recursive", None), ("deep (window 8)", 8)):
         a = [random_tree(rng, 120, window) for _ in range(pairs)]
