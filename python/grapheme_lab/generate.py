@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grapheme_lab import _core, __version__
+from grapheme_lab.atomic import atomic_write
 
 LEVELS = tuple(range(1, 8))
 #: Rows per level when no size is given (10k/50k/50k/100k/100k/100k/100k).
@@ -169,12 +170,9 @@ class _AtomicWriter:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_write(path) as f:
         json.dump(obj, f, indent=2, sort_keys=False)
         f.write("\n")
-    os.replace(tmp, path)
 
 
 def _settings(seed: int, shard: tuple[int, int], split: Sequence[float], fmt: str) -> dict[str, Any]:

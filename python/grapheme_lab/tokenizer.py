@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
 from grapheme_lab import GraphemeError
 from grapheme_lab import _core
+from grapheme_lab.atomic import atomic_write
 
 #: The GPT-4 split pattern (as used by nanochat); the default.
 GPT4_PATTERN: str = _core.BPE_GPT4_PATTERN
@@ -74,20 +74,8 @@ def _replace_surrogates(text: str) -> str:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(path) as f:
+        f.write(text)
 
 
 # GPT-2's byte <-> printable character map, used by Hugging Face's ByteLevel.

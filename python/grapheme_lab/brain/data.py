@@ -64,6 +64,7 @@ class Curriculum:
         self.on_disk = self.root.exists()
         self._rows: dict[tuple[int, str], list[dict[str, Any]]] = {}
         self._examples: dict[tuple[int, str], list[Example]] = {}
+        self._streamed_sizes: dict[int, int] = {}
 
     def _file(self, level: int, split: str) -> Path:
         return self.root / split / f"level_{level}.jsonl"
@@ -142,11 +143,10 @@ class Curriculum:
 
     def train_size(self, level: int) -> int:
         if self.cfg.hardware.stream_data and self.on_disk:
-            key = (level, "train#n")
-            if key not in self._rows:
+            if level not in self._streamed_sizes:
                 with open(self._file(level, "train"), encoding="utf-8") as f:
-                    self._rows[key] = [sum(1 for line in f if line.strip())]  # type: ignore[list-item]
-            return self._rows[key][0]  # type: ignore[return-value]
+                    self._streamed_sizes[level] = sum(1 for line in f if line.strip())
+            return self._streamed_sizes[level]
         return len(self.examples(level, "train"))
 
 

@@ -12,13 +12,40 @@ import argparse
 import sys
 from typing import Any
 
+import numpy as np
 import torch
 
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
-from grapheme_lab.brain.data import Curriculum, rows_by_level
-from grapheme_lab.brain.train import evaluate_examples
+from grapheme_lab.brain.data import Curriculum, Example, collate, rows_by_level
+from grapheme_lab.brain.judge import Verdict, judge
+from grapheme_lab.brain.model import Brain
+from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
+
+
+@torch.no_grad()
+def evaluate_examples(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 1,
+                      batch_size: int = 256) -> list[tuple[list[str], Verdict]]:
+    """(decoded tokens, verdict) for each example, greedy or beam."""
+    raw.eval()
+    out = []
+    for i in range(0, len(examples), batch_size):
+        chunk = examples[i : i + batch_size]
+        src, _, _ = collate(chunk, device)
+        seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
+        for ids, e in zip(seqs.tolist(), chunk):
+            toks = V.decode(ids)
+            out.append((toks, judge(e[2], toks, cfg.data.number_order)))
+    return out
+
+
+def answer_geds(results: list[tuple[list[str], Verdict]], examples: list[Example], cfg: Config) -> np.ndarray:
+    """GED of each judged answer to its example's target (a malformed answer scores its penalty reading)."""
+    if not examples:
+        return np.zeros(0)
+    return expression_ged_batch([v.answer or "" for _, v in results], [V.target_polish(e[2]) for e in examples],
+                                cfg.ged_costs(), malformed="penalty")
 
 
 def evaluate(model, cfg, rows: list[dict[str, Any]], beam: int = 1, device="cpu") -> dict[str, float]:
@@ -32,9 +59,7 @@ def evaluate(model, cfg, rows: list[dict[str, Any]], beam: int = 1, device="cpu"
         else:
             examples.append(e)
     results = evaluate_examples(model, examples, cfg, device, beam=beam)
-    hyps = [v.answer or "" for _, v in results]
-    targets = [V.target_polish(e[2]) for e in examples]
-    geds = expression_ged_batch(hyps, targets, cfg.ged_costs(), malformed="penalty") if examples else []
+    geds = answer_geds(results, examples, cfg)
     n = len(rows)
     return {
         "n": n,

@@ -67,12 +67,32 @@ class Block(nn.Module):
         return x + self.mlp(self.ln3(x))
 
 
+def _is_digit(ids: torch.Tensor) -> torch.Tensor:
+    return (ids >= V.INDEX["0"]) & (ids <= V.INDEX["9"])
+
+
 def _places(ids: torch.Tensor) -> torch.Tensor:
     """Digit places (1 = first digit of a run, 2 = second, ...), 0 elsewhere, for a [B, T] batch."""
-    is_digit = (ids >= V.INDEX["0"]) & (ids <= V.INDEX["9"])
+    is_digit = _is_digit(ids)
     pos = torch.arange(ids.shape[1], device=ids.device).expand_as(ids)
     last_other = torch.where(is_digit, torch.full_like(pos, -1), pos).cummax(1).values
     return torch.where(is_digit, (pos - last_other).clamp(max=V.MAX_PLACE), torch.zeros_like(pos))
+
+
+def _next_place(place: torch.Tensor, nxt: torch.Tensor) -> torch.Tensor:
+    """The place [B, 1] of the just-decoded tokens ``nxt`` [B], given the previous places [B]."""
+    return torch.where(_is_digit(nxt), (place + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(nxt))[:, None]
+
+
+def shift_right(seqs: torch.Tensor) -> torch.Tensor:
+    """Decoder inputs for ``seqs`` (ids after BOS): BOS, then all but the last id."""
+    return torch.cat([torch.full_like(seqs[:, :1], V.BOS), seqs[:, :-1]], 1)
+
+
+def sequence_logprobs_of(logits: torch.Tensor, seqs: torch.Tensor) -> torch.Tensor:
+    """Sum over each row of ``seqs`` [B, T] (PAD ignored) of its log-probability under ``logits`` [B, T, V]."""
+    lp = torch.log_softmax(logits, -1).gather(-1, seqs[..., None])[..., 0]
+    return (lp * (seqs != V.PAD)).sum(1)
 
 
 class Brain(nn.Module):
@@ -149,8 +169,7 @@ class Brain(nn.Module):
             done |= nxt == V.EOS
             if bool(done.all()):
                 break
-            is_digit = (nxt >= V.INDEX["0"]) & (nxt <= V.INDEX["9"])
-            place = torch.where(is_digit, (place[:, 0] + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(nxt))[:, None]
+            place = _next_place(place[:, 0], nxt)
             tok = nxt[:, None]
         return torch.stack(out, 1) if out else torch.zeros((b, 0), dtype=torch.long, device=src.device)
 
@@ -205,9 +224,7 @@ class Brain(nn.Module):
             done = done.index_select(0, parent) | (nxt == V.EOS)
             if bool(done.all()):
                 break
-            prev_place = place.index_select(0, parent)[:, 0]
-            is_digit = (nxt >= V.INDEX["0"]) & (nxt <= V.INDEX["9"])
-            place = torch.where(is_digit, (prev_place + 1).clamp(max=V.MAX_PLACE), torch.zeros_like(nxt))[:, None]
+            place = _next_place(place.index_select(0, parent)[:, 0], nxt)
             tok = nxt[:, None]
         best = (score / lengths.view(b, width).clamp(min=1)).argmax(-1)
         return seqs.view(b, width, -1)[torch.arange(b, device=dev), best]
@@ -215,10 +232,7 @@ class Brain(nn.Module):
     def sequence_logprobs(self, src: torch.Tensor, seqs: torch.Tensor) -> torch.Tensor:
         """Sum of log-probabilities of each decoded sequence (with gradient), [B]. ``seqs``
         are ids after BOS, PAD after the EOS."""
-        tgt_in = torch.cat([torch.full_like(seqs[:, :1], V.BOS), seqs[:, :-1]], 1)
-        logits = self.forward(src, tgt_in).float()
-        lp = torch.log_softmax(logits, -1).gather(-1, seqs[..., None])[..., 0]
-        return (lp * (seqs != V.PAD)).sum(1)
+        return sequence_logprobs_of(self.forward(src, shift_right(seqs)).float(), seqs)
 
 
 def num_params(model: nn.Module) -> int:

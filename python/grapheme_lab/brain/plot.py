@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from grapheme_lab.atomic import atomic_write
 
 
 def read_log(path: str | Path) -> list[dict]:
@@ -54,15 +54,10 @@ def plot(events: list[dict], output: str | Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, out)
+        with atomic_write(output, "wb") as f:
+            fig.savefig(f, format="png", dpi=110)
     finally:
-        Path(tmp).unlink(missing_ok=True)
         plt.close(fig)
 
 

@@ -36,8 +36,8 @@ from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import Curriculum, Example, collate, global_batches, rank_slice
-from grapheme_lab.brain.judge import judge
-from grapheme_lab.brain.model import Brain, num_params
+from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
+from grapheme_lab.brain.model import Brain, num_params, sequence_logprobs_of, shift_right
 from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 from grapheme_lab.losses import GEDLoss
@@ -184,7 +184,6 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     src, tgt_in, tgt_out = collate(batch, d.device)
     ntok = d.sum(float((tgt_out != V.PAD).sum()))[0]
     b = src.shape[0]
-    expected_ged = None
     if ged_loss is None:
         with amp:
             logits = model(src, tgt_in)
@@ -202,7 +201,7 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     raw.train(was_training)
     if seqs.shape[1] == 0:
         seqs = torch.full((src_k.shape[0], 1), V.EOS, dtype=torch.long, device=d.device)
-    seq_in = torch.cat([torch.full_like(seqs[:, :1], V.BOS), seqs[:, :-1]], 1)
+    seq_in = shift_right(seqs)
     t = max(tgt_in.shape[1], seq_in.shape[1])
     pad = lambda x: F.pad(x, (0, t - x.shape[1]), value=V.PAD)  # noqa: E731
     with amp:  # one forward pass for the CE rows and the rescored samples (one DDP call)
@@ -210,8 +209,7 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     logits = logits.float()
     ce = F.cross_entropy(logits[:b, : tgt_in.shape[1]].flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,
                          reduction="sum", label_smoothing=cfg.loss.label_smoothing) / ntok * d.world
-    lp = torch.log_softmax(logits[b:, : seqs.shape[1]], -1).gather(-1, seqs[..., None])[..., 0]
-    seq_lp = (lp * (seqs != V.PAD)).sum(1).view(b, k)
+    seq_lp = sequence_logprobs_of(logits[b:, : seqs.shape[1]], seqs).view(b, k)
     hyps = [[V.tokens_to_polish(V.answer_tokens(V.decode(s)), cfg.data.number_order) or "" for s in row]
             for row in seqs.view(b, k, -1).tolist()]
     out = ged_loss(seq_lp, hyps, [V.target_polish(e[2]) for e in batch])
@@ -221,30 +219,13 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     return loss, float(out.expected_ged), logits[:b, : tgt_in.shape[1]]
 
 
-@torch.no_grad()
-def evaluate_examples(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 1,
-                      batch_size: int = 256) -> list[tuple[list[str], Any]]:
-    """(decoded tokens, verdict) for each example, greedy or beam."""
-    raw.eval()
-    out = []
-    for i in range(0, len(examples), batch_size):
-        chunk = examples[i : i + batch_size]
-        src, _, _ = collate(chunk, device)
-        seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
-        for ids, e in zip(seqs.tolist(), chunk):
-            toks = V.decode(ids)
-            out.append((toks, judge(e[2], toks, cfg.data.number_order)))
-    return out
-
-
 def validate(raw: Brain, examples: list[Example], cfg: Config, d: Dist) -> dict[str, float]:
     """Engine-verified accuracy, mean GED and malformed rate on this rank's share, summed over ranks."""
     mine = examples[d.rank :: d.world]
     results = evaluate_examples(raw, mine, cfg, d.device)
     correct = sum(v.correct for _, v in results)
     malformed = sum(v.malformed for _, v in results)
-    geds = expression_ged_batch([v.answer or "" for _, v in results], [V.target_polish(e[2]) for e in mine],
-                                cfg.ged_costs(), malformed="penalty") if mine else []
+    geds = answer_geds(results, mine, cfg)
     n, c, m, g = d.sum(len(mine), correct, malformed, float(sum(geds)))
     return {"accuracy": c / max(n, 1), "malformed": m / max(n, 1), "ged": g / max(n, 1), "n": n}
 

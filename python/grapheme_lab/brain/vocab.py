@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from grapheme_lab import engine
-
 BINARY = ("+", "-", "*", "/", "^", "mod", "=")
 UNARY = ("neg", "sin", "cos", "tan", "exp", "ln", "log", "sqrt", "abs", "floor", "ceil")
 ARITY = {**{op: 2 for op in BINARY}, **{f: 1 for f in UNARY}, "derive": 2, "integrate": 4, "solve": 2}
