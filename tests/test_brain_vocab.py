@@ -51,6 +51,8 @@ def test_exact_levels_need_exact_values():
     assert not judge(row1(12345.0), V.value_tokens(Fraction(12346))).correct
     assert judge(row1(-2 / 3), ["M", "2", "|", "3"]).correct
     assert not judge(row1(-2 / 3), ["M", "7", "6", "6", ".", "0"]).correct  # -0.667 is not -2/3
+    unreduced = judge(row1(-2 / 3), ["M", "4", "|", "6"])  # the question (/ -4 6) echoed
+    assert not unreduced.correct and not unreduced.malformed
 
 
 def test_decimal_levels_within_tolerance():
@@ -81,8 +83,9 @@ def test_malformed_is_wrong_never_raises(toks):
 
 
 def test_value_of():
-    assert value_of("(neg (/ 4 6))") == Fraction(-2, 3) == value_of("-2/3")
+    assert value_of("(neg (/ 2 3))") == Fraction(-2, 3) == value_of("-2/3") == value_of("(/ -2 3)")
     assert value_of("1/0") is None
-    assert value_of("1/0") is None
+    # a division still to do is not a value: unreduced, or over 1
+    assert value_of("(neg (/ 4 6))") is None and value_of("4/6") is None and value_of("(/ 3 1)") is None
     assert value_of("2.5") == Fraction(5, 2)
     assert value_of("(+ 1 2)") is None and value_of("(/ 1 0)") is None

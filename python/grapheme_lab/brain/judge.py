@@ -1,9 +1,9 @@
 """The engine's verdict on a model's answer.
 
 Numeric levels (1-4, 6, 7): the answer must be a *value*: an integer or decimal
-literal, ``(neg n)``, or a rational: the literal ``p/q`` (how the brain writes one)
-or ``(/ p q)`` of integer literals (so echoing the
-question, which the engine would evaluate to the right number, is wrong). It is
+literal, ``(neg n)``, or a rational in lowest terms: the literal ``p/q`` (how the brain
+writes one) or ``(/ p q)`` of integer literals, q > 1. Echoing the question, which the
+engine would evaluate to the right number, is wrong, and so is an unreduced ``(/ -78 16)``. It is
 correct when it equals the expected value: within a relative tolerance of 1e-9
 (absolute for |expected| < 1) when the expected value is a small-denominator
 rational (the exact levels), of 1e-6 otherwise (targets have 7 significant digits).
@@ -18,6 +18,7 @@ An answer that does not decode is malformed: wrong, never an exception.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from fractions import Fraction
 from typing import Any
@@ -46,14 +47,12 @@ def value_of(polish: str) -> Fraction | None:
         return None
     neg = polish.startswith("(neg ")
     body = polish[5:-1] if neg else polish
-    if body.startswith("(/ "):
-        p, q = body[3:-1].split()
-        if int(q) == 0:
+    if body.startswith("(/ ") or "/" in body:
+        p, q = (int(t) for t in (body[3:-1].split() if body.startswith("(/ ") else body.split("/")))
+        if q <= 1 or math.gcd(p, q) != 1:  # a division still to do, not a value
             return None
-        v = Fraction(int(p), int(q))
+        v = Fraction(p, q)
     else:
-        if "/" in body and int(body.split("/")[1]) == 0:
-            return None
         v = Fraction(body)
     return -v if neg else v
 

@@ -1,0 +1,44 @@
+"""Test accuracy of a brain checkpoint per root operation (level 1: which arithmetic it has
+learned), engine-judged like `validate`.
+
+    python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+
+import torch
+
+from grapheme_lab.brain.checkpoint import load_model
+from grapheme_lab.brain.data import Curriculum, read_jsonl
+from grapheme_lab.brain.evaluate import evaluate_examples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--data", required=True, help="a JSONL file of rows")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    model, cfg = load_model(args.model)
+    encoder = Curriculum(cfg)
+    rows = list(read_jsonl(args.data))
+    examples = [e for e in map(encoder.encode, rows) if e is not None]
+    results = evaluate_examples(model, examples, cfg, "cpu")
+    right, total = collections.Counter(), collections.Counter()
+    for (_, verdict), (_, _, row) in zip(results, examples):
+        op = row["input_polish"].split()[0].lstrip("(")
+        right[op] += verdict.correct
+        total[op] += 1
+    print(f"{'operation':<10} {'rows':>6} {'accuracy':>9}")
+    for op in sorted(total, key=total.get, reverse=True):
+        print(f"{op:<10} {total[op]:>6} {right[op] / total[op]:>9.1%}")
+    n = len(rows)
+    print(f"{'all':<10} {n:>6} {sum(right.values()) / max(n, 1):>9.1%}  ({n - len(examples)} rows too long, counted wrong)")
+
+
+if __name__ == "__main__":
+    main()
