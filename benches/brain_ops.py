@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 
 import torch
 
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, read_jsonl
 from grapheme_lab.brain.evaluate import evaluate_examples
+
+
+def operation(polish: str) -> str:
+    """The root operation; a division of integers also says what its answer needs."""
+    op, *args = polish.strip("()").split()
+    if op == "/" and len(args) == 2 and all(a.lstrip("-").isdigit() for a in args):
+        a, b = int(args[0]), int(args[1])
+        return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
+    return op
 
 
 def main() -> None:
@@ -30,7 +40,7 @@ def main() -> None:
     results = evaluate_examples(model, examples, cfg, "cpu")
     right, total = collections.Counter(), collections.Counter()
     for (_, verdict), (_, _, row) in zip(results, examples):
-        op = row["input_polish"].split()[0].lstrip("(")
+        op = operation(row["input_polish"])
         right[op] += verdict.correct
         total[op] += 1
     print(f"{'operation':<10} {'rows':>6} {'accuracy':>9}")
