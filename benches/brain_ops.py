@@ -18,10 +18,15 @@ from grapheme_lab.brain.evaluate import evaluate_examples
 
 
 def operation(polish: str) -> str:
-    """The root operation; a division of integers also says what its answer needs."""
+    """The root operation; a product or division of integers also says what makes it hard."""
     op, *args = polish.strip("()").split()
-    if op == "/" and len(args) == 2 and all(a.lstrip("-").isdigit() for a in args):
-        a, b = int(args[0]), int(args[1])
+    if len(args) != 2 or not all(a.lstrip("-").isdigit() for a in args):
+        return op
+    a, b = int(args[0]), int(args[1])
+    if op == "*":
+        big = max(abs(a), abs(b))
+        return "* digits" if big < 10 else "* <= 30" if big <= 30 else "* > 30"
+    if op == "/":
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
     return op
 

@@ -3,10 +3,11 @@
 Numeric levels (1-4, 6, 7): the answer must be a *value*: an integer or decimal
 literal, ``(neg n)``, or a rational in lowest terms: the literal ``p/q`` (how the brain
 writes one) or ``(/ p q)`` of integer literals, q > 1. Echoing the question, which the
-engine would evaluate to the right number, is wrong, and so is an unreduced ``(/ -78 16)``. It is
-correct when it equals the expected value: within a relative tolerance of 1e-9
-(absolute for |expected| < 1) when the expected value is a small-denominator
-rational (the exact levels), of 1e-6 otherwise (targets have 7 significant digits).
+engine would evaluate to the right number, is wrong, and so is an unreduced
+``(/ -78 16)``. It is correct when it equals the expected value: within a relative
+tolerance of 1e-9 (absolute for |expected| < 1) when the expected value is a
+small-denominator rational (the exact levels), of 1e-6 otherwise (targets have 7
+significant digits).
 Level 7 accepts any real root in ``solutions``.
 
 Symbolic level 5: the answer must parse, contain no ``derive``/``integrate``/``solve``,
@@ -47,7 +48,7 @@ def value_of(polish: str) -> Fraction | None:
         return None
     neg = polish.startswith("(neg ")
     body = polish[5:-1] if neg else polish
-    if body.startswith("(/ ") or "/" in body:
+    if "/" in body:
         p, q = (int(t) for t in (body[3:-1].split() if body.startswith("(/ ") else body.split("/")))
         if q <= 1 or math.gcd(p, q) != 1:  # a division still to do, not a value
             return None
