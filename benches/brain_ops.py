@@ -23,9 +23,8 @@ def operation(polish: str) -> str:
     if len(args) != 2 or not all(a.lstrip("-").isdigit() for a in args):
         return op
     a, b = int(args[0]), int(args[1])
-    if op == "*":
-        big = max(abs(a), abs(b))
-        return "* digits" if big < 10 else "* <= 30" if big <= 30 else "* > 30"
+    if op == "*":  # by the factors' digit counts: "* 1x2" is a one-digit times a two-digit number
+        return "* {}x{}".format(*sorted(len(str(abs(x))) for x in (a, b)))
     if op == "/":
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
     return op
