@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grapheme_lab import GraphemeError
+from grapheme_lab.ged import GEDCosts
 
 
 @dataclasses.dataclass
@@ -48,12 +49,13 @@ class OptimizerConfig:
 @dataclasses.dataclass
 class LossConfig:
     type: str = "ce"  # "ce", "ged" or "ged+ce"
-    node_insertion_cost: float = 1.0
-    node_deletion_cost: float = 1.0
-    node_substitution_cost: float = 1.0
-    edge_insertion_cost: float = 0.5
-    edge_deletion_cost: float = 0.5
-    clique_weight: float = 2.0
+    # the edit costs: GEDCosts's fields, with its defaults
+    node_insertion_cost: float = GEDCosts.node_insertion_cost
+    node_deletion_cost: float = GEDCosts.node_deletion_cost
+    node_substitution_cost: float = GEDCosts.node_substitution_cost
+    edge_insertion_cost: float = GEDCosts.edge_insertion_cost
+    edge_deletion_cost: float = GEDCosts.edge_deletion_cost
+    clique_weight: float = GEDCosts.clique_weight
     num_samples: int = 4  # K outputs sampled per example for the GED risk
     temperature: float = 1.0
     alpha: float = 1.0
@@ -144,11 +146,8 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def ged_costs(self):
-        from grapheme_lab.ged import GEDCosts
-
-        names = {f.name for f in dataclasses.fields(GEDCosts)}
-        return GEDCosts(**{k: v for k, v in dataclasses.asdict(self.loss).items() if k in names})
+    def ged_costs(self) -> GEDCosts:
+        return GEDCosts.from_config(dataclasses.asdict(self.loss))
 
 
 def _check_type(value: Any, hint: Any, where: str) -> Any:

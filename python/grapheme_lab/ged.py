@@ -56,7 +56,8 @@ class GEDCosts:
 
     #: Keys of ``[loss]`` that belong to the loss, not to the costs; ``from_config``
     #: skips them. Any other unknown key is an error.
-    LOSS_KEYS = frozenset({"type", "alpha", "ce_weight", "num_samples", "samples", "temperature", "method"})
+    LOSS_KEYS = frozenset({"type", "alpha", "ce_weight", "num_samples", "samples", "temperature", "method",
+                           "label_smoothing"})
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -72,7 +73,8 @@ class GEDCosts:
         """Costs from a ``[loss]`` config table; missing keys keep their defaults.
 
         Known loss keys (``GEDCosts.LOSS_KEYS``: ``type``, ``alpha``,
-        ``ce_weight``, ``num_samples``, ``samples``, ``temperature``, ``method``)
+        ``ce_weight``, ``num_samples``, ``samples``, ``temperature``, ``method``,
+        ``label_smoothing``)
         are skipped; any other key that is not a cost is an error naming it.
         """
         names = {f.name for f in dataclasses.fields(cls)}
