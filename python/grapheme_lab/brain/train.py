@@ -63,6 +63,13 @@ class Dist:
         if self.world > 1 and not dist.is_initialized():
             dist.init_process_group(backend="nccl" if use_cuda else "gloo")
 
+    def close(self) -> None:
+        """Waits for every rank, then tears the process group down: left to the interpreter's
+        exit, gloo's threads can abort the process (``terminate called without an active exception``)."""
+        if dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+
     @property
     def main(self) -> bool:
         return self.rank == 0
@@ -381,6 +388,5 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         save("latest.pt")
     save("final.pt", {"val": last_val})
     log.metrics(event="done", level=state.level, step=state.global_step, elapsed=round(elapsed(), 3))
-    if d.world > 1:
-        dist.barrier()
+    d.close()
     return {"state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw)}
