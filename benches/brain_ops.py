@@ -1,5 +1,9 @@
-"""Test accuracy of a brain checkpoint per root operation (level 1: which arithmetic it has
-learned), engine-judged like `validate`.
+"""Test accuracy of a brain checkpoint by the kinds of operation a row needs, and by its
+number of operations, engine-judged like `validate`.
+
+A level-1 row has one operation; a level-2 row two to a dozen. A row counts under every
+kind of operation it holds, so on level 2 the table reads "accuracy of the rows that
+need at least one such operation".
 
     python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
 """
@@ -9,25 +13,55 @@ from __future__ import annotations
 import argparse
 import collections
 import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 import torch
 
+from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, read_jsonl
 from grapheme_lab.brain.evaluate import evaluate_examples
 
 
-def operation(polish: str) -> str:
-    """The root operation; a product or division of integers also says what makes it hard."""
-    op, *args = polish.strip("()").split()
-    if len(args) != 2 or not all(a.lstrip("-").isdigit() for a in args):
-        return op
-    a, b = int(args[0]), int(args[1])
-    if op == "*":  # by the factors' digit counts: "* 1x2" is a one-digit times a two-digit number
-        return "* {}x{}".format(*sorted(len(str(abs(x))) for x in (a, b)))
+def operation_kind(op: str, args: list[Fraction]) -> str:
+    """What makes one operation hard: its operator, and for integer products and quotients
+    the factors' digit counts or what the quotient needs."""
+    if any(a.denominator != 1 for a in args):
+        return f"{op} rational"
+    if op == "*":  # "* 1x2": a one-digit times a two-digit number
+        return "* {}x{}".format(*sorted(len(str(abs(a.numerator))) for a in args))
     if op == "/":
+        a, b = (int(x) for x in args)
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
     return op
+
+
+def operations(row: dict[str, Any]) -> list[str] | None:
+    """The kinds of the row's operations, innermost first; None when it has no exact reduction."""
+    out: list[str] = []
+
+    def walk(tree: Any) -> Fraction:
+        if isinstance(tree, Fraction):
+            return tree
+        args = [walk(c) for c in tree[1:]]
+        out.append(operation_kind(tree[0], args))
+        return V._apply(tree[0], args)
+
+    try:
+        bindings = {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
+        walk(V._tree(row["input_polish"], bindings))
+    except (ValueError, ZeroDivisionError, KeyError, IndexError, ArithmeticError):
+        return None
+    return out
+
+
+def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int) -> None:
+    print(f"{title:<14} {'rows':>6} {'share':>6} {'accuracy':>9}")
+    for key in sorted(total, key=lambda k: (-total[k], str(k))):
+        print(f"{key!s:<14} {total[key]:>6} {total[key] / n:>6.1%} {right[key] / total[key]:>9.1%}")
+    print()
 
 
 def main() -> None:
@@ -43,15 +77,21 @@ def main() -> None:
     examples = [e for e in map(encoder.encode, rows) if e is not None]
     results = evaluate_examples(model, examples, cfg, "cpu")
     right, total = collections.Counter(), collections.Counter()
+    right_n, total_n = collections.Counter(), collections.Counter()
     for (_, verdict), (_, _, row) in zip(results, examples):
-        op = operation(row["input_polish"])
-        right[op] += verdict.correct
-        total[op] += 1
-    print(f"{'operation':<10} {'rows':>6} {'accuracy':>9}")
-    for op in sorted(total, key=total.get, reverse=True):
-        print(f"{op:<10} {total[op]:>6} {right[op] / total[op]:>9.1%}")
+        kinds = operations(row) or ["(no exact reduction)"]
+        for kind in set(kinds):
+            right[kind] += verdict.correct
+            total[kind] += 1
+        n_ops = len(kinds) if len(kinds) < 6 else "6+"
+        right_n[n_ops] += verdict.correct
+        total_n[n_ops] += 1
     n = len(rows)
-    print(f"{'all':<10} {n:>6} {sum(right.values()) / max(n, 1):>9.1%}  ({n - len(examples)} rows too long, counted wrong)")
+    print_table("operation", right, total, len(examples))
+    if len(total_n) > 1:
+        print_table("operations", right_n, total_n, len(examples))
+    print(f"all {n} rows: {sum(right_n.values()) / max(n, 1):.1%} "
+          f"({n - len(examples)} too long for the model, counted wrong)")
 
 
 if __name__ == "__main__":

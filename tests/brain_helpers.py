@@ -11,7 +11,7 @@ TINY = {
     "curriculum": {"start_level": 1, "end_level": 2, "min_epochs_per_level": 1, "replay_fraction": 0.25},
     "model": {"d_model": 16, "n_heads": 2, "d_ff": 32, "encoder_layers": 1, "decoder_layers": 1,
               "max_source_len": 64, "max_target_len": 48, "dropout": 0.0},
-    "data": {"samples": {"1": 120, "2": 120}, "target": "answer"},
+    "data": {"samples": {"1": 120, "2": 120}, "target": "steps"},
     "hardware": {"num_threads": 1, "parallel_batches": True},
     "optimizer": {"type": "adam"},
     "loss": {"type": "ce"},

@@ -15,10 +15,15 @@ def test_targets_round_trip_and_are_judged_correct(level):
         src = V.source_tokens(row)
         assert "<unk>" not in src, row["input_polish"]
         assert V.tokens_to_polish(V.expression_tokens(row["input_polish"])) == str(engine.parse(row["input_polish"]))
-        for mode in ("answer", "scratchpad"):
-            for order in ("lsd", "msd"):
-                toks = V.target_tokens(row, mode, order)
-                assert judge(row, toks, order).correct, (row, toks)
+        for order in ("lsd", "msd"):
+            toks = V.target_tokens(row, order)
+            assert judge(row, toks, order).correct, (row, toks)
+            if level in V.STEP_LEVELS:  # the steps, written out as a chain, end in the answer
+                pairs = V.step_pairs(row, order)
+                assert pairs[0][0] == V.source_tokens(row, order), row
+                assert all(a[1] == b[0] for a, b in zip(pairs, pairs[1:]))
+                chain = [t for i, (_, tgt) in enumerate(pairs) for t in ([";"] if i else []) + tgt]
+                assert judge(row, chain, order).correct, (row, chain)
 
 
 def test_number_tokens():
@@ -30,11 +35,23 @@ def test_number_tokens():
     assert V.value_tokens(1 / 3) == ["P", "3", "3", "3", "3", "3", "3", "3", ".", "0"]
 
 
-def test_scratchpad_lines():
+def test_step_pairs():
     row = {"level": 2, "input_polish": "(+ (* 2 3) (/ -4 6))", "expected_result": 6 - 4 / 6, "bindings": []}
-    toks = V.target_tokens(row, "scratchpad")
-    lines = " ".join(toks).split(" ; ")
-    assert len(lines) == 2 and V.tokens_to_polish(lines[-1].split()) == "16/3"
+    steps = [(V.tokens_to_polish(a), V.tokens_to_polish(b)) for a, b in V.step_pairs(row)]
+    assert steps == [("(+ (* 2 3) (/ -4 6))", "(+ 6 -2/3)"), ("(+ 6 -2/3)", "16/3")]
+    # bindings: the first step substitutes them
+    row = {"level": 3, "input_polish": "(* x (+ y 1))", "expected_result": 6.0, "bindings": [("x", 2.0), ("y", 2.0)]}
+    pairs = V.step_pairs(row)
+    assert pairs[0][0] == V.source_tokens(row) and V.tokens_to_polish(pairs[0][1]) == "(* 2 (+ 2 1))"
+    assert [V.tokens_to_polish(b) for _, b in pairs[1:]] == ["(* 2 3)", "6"]
+    assert V.step_pairs({**row, "expected_result": 7.0}) is None  # disagrees with the engine: no steps
+    assert V.has_steps(row, "steps") and not V.has_steps(row, "answer")
+    assert not V.has_steps({"level": 4}, "steps")
+
+
+def test_is_value():
+    assert V.is_value(["M", "2", "|", "3"]) and V.is_value(["P", "5", ".", "2"])
+    assert not V.is_value([]) and not V.is_value(["+", "P", "1", "P", "2"]) and not V.is_value(["x"])
 
 
 def row1(v=5.0):

@@ -8,7 +8,9 @@ import torch
 from grapheme_lab import config as C
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
-from grapheme_lab.brain.train import lr_at, train
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.data import Curriculum, collate
+from grapheme_lab.brain.train import lr_at, teacher_forced_ged, train
 
 from brain_helpers import tiny
 
@@ -92,8 +94,6 @@ def test_log_events_and_replay(tmp_path):
     assert {e["level"] for e in events if e["event"] == "epoch"} == {1, 2}
     assert summary["state"]["level"] == 2 and summary["state"]["finished"]
     # level 2 epochs hold the level's train rows plus a quarter replayed from level 1
-    from grapheme_lab.brain.data import Curriculum
-
     data = Curriculum(cfg)
     rows = list(data.epoch(2, 0))
     n2 = data.train_size(2)
@@ -134,20 +134,23 @@ def test_optimizers_and_time_limit(tmp_path):
 def test_streamed_jsonl_data(tmp_path):
     from grapheme_lab import generate
 
-    generate.write_dataset(tmp_path / "data", levels=(1,), sizes={1: 150}, seed=1, progress=False)
+    generate.write_dataset(tmp_path / "data", levels=(1, 2), sizes={1: 150, 2: 60}, seed=1, progress=False)
     d = tiny(tmp_path, curriculum={"end_level": 1}, training={"epochs_per_level": 1})
     d["paths"]["train_data"] = str(tmp_path / "data")
     for stream in (False, True):
         d["hardware"]["stream_data"] = stream
         d["paths"]["output_dir"] = str(tmp_path / f"ck{stream}")
         cfg = C.from_dict(d)
-        from grapheme_lab.brain.data import Curriculum
-
         data = Curriculum(cfg)
         ids = sorted(e[2]["id"] for e in data.epoch(1, 0))
         assert ids == sorted(r["id"] for r in generate.level(1, 150, seed=1) if r["id"] in set(ids)) and len(ids) > 100
         train(cfg)
         assert (tmp_path / f"ck{stream}" / "final.pt").exists()
+    # a level-2 row is several step examples, read from disk or held in memory alike
+    held, streamed = (Curriculum(C.from_dict({**d, "hardware": {**d["hardware"], "stream_data": s}})) for s in (False, True))
+    key = lambda e: (e[2]["id"], e[0], e[1])  # noqa: E731
+    assert sorted(map(key, streamed.epoch(2, 0))) == sorted(map(key, held.epoch(2, 0)))
+    assert streamed.train_size(2) == held.train_size(2) > 60
 
 
 def test_missing_split_file_is_a_clear_error(tmp_path):
@@ -163,3 +166,15 @@ def test_bad_checkpoint(tmp_path):
     p.write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         ckpt_io.load(p)
+
+
+def test_ged_targets_are_the_steps(tmp_path):
+    # a step example is scored against its step, not against the row's final answer
+    cfg = C.from_dict(tiny(tmp_path))
+    batch = Curriculum(cfg).examples(2, "train")[:32]
+    assert any(len(V.step_pairs(e[2])) > 1 for e in batch)
+    _, _, tgt_out = collate(batch)
+    perfect = torch.nn.functional.one_hot(tgt_out, V.vocab_size()).float()
+    assert teacher_forced_ged(perfect, batch, cfg) == 0.0
+    wrong = torch.nn.functional.one_hot(torch.full_like(tgt_out, V.INDEX["P"]), V.vocab_size()).float()
+    assert teacher_forced_ged(wrong, batch, cfg) > 0.0

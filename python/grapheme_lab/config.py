@@ -106,7 +106,7 @@ class DataConfig:
     seed: int = 0
     # rows generated per level when train_data does not exist (missing levels: the generator's default)
     samples: dict = dataclasses.field(default_factory=dict)
-    target: str = "answer"  # "answer" or "scratchpad" (reduction lines before the answer, levels 1-3)
+    target: str = "answer"  # "answer", or "steps": levels 1-3 learned one reduction step at a time
     number_order: str = "lsd"  # digits least significant first ("lsd") or as written ("msd")
 
 
@@ -127,7 +127,7 @@ CHOICES = {
     ("training", "lr_schedule"): ("cosine", "constant"),
     ("hardware", "device"): ("auto", "cpu", "cuda"),
     ("hardware", "amp"): ("auto", "off", "bf16", "fp16"),
-    ("data", "target"): ("answer", "scratchpad"),
+    ("data", "target"): ("answer", "steps"),
     ("data", "number_order"): ("lsd", "msd"),
 }
 

@@ -86,26 +86,45 @@ class Curriculum:
                     self._rows[(level, s)] = rows
         return self._rows[key]
 
+    def _fits(self, src: list[int], tgt: list[int]) -> bool:
+        return len(src) <= self.cfg.model.max_source_len and len(tgt) <= self.cfg.model.max_target_len
+
     def encode(self, row: dict[str, Any]) -> Example | None:
-        d, m = self.cfg.data, self.cfg.model
-        src = V.encode(V.source_tokens(row, d.number_order))
-        tgt = V.encode(V.target_tokens(row, d.target, d.number_order)) + [V.EOS]
-        if len(src) > m.max_source_len or len(tgt) > m.max_target_len:
-            return None  # too long for this model: skipped (counted in the epoch log)
-        return src, tgt, row
+        """The row as a question and its whole answer (what validation solves), None when too long."""
+        order = self.cfg.data.number_order
+        src = V.encode(V.source_tokens(row, order))
+        tgt = V.encode(V.target_tokens(row, order)) + [V.EOS]
+        return (src, tgt, row) if self._fits(src, tgt) else None
+
+    def training_examples(self, row: dict[str, Any]) -> list[Example]:
+        """What the brain learns from the row: its answer, or with ``target = "steps"`` each
+        reduction step of it. Steps too long for the model are left out."""
+        pairs = V.step_pairs(row, self.cfg.data.number_order) if V.has_steps(row, self.cfg.data.target) else None
+        if pairs is None:
+            e = self.encode(row)
+            return [] if e is None else [e]
+        out = []
+        for s, t in pairs:
+            src, tgt = V.encode(s), V.encode(t) + [V.EOS]
+            if self._fits(src, tgt):
+                out.append((src, tgt, row))
+        return out
 
     def examples(self, level: int, split: str) -> list[Example]:
+        """Training examples of the train split; the rows to solve (question, answer) of the others."""
         key = (level, split)
         if key not in self._examples:
-            self._examples[key] = [e for e in map(self.encode, self.rows(level, split)) if e is not None]
+            rows = self.rows(level, split)
+            if split == "train":
+                self._examples[key] = [e for row in rows for e in self.training_examples(row)]
+            else:
+                self._examples[key] = [e for e in map(self.encode, rows) if e is not None]
         return self._examples[key]
 
     def _streamed(self, level: int, rng: random.Random) -> Iterator[Example]:
         buf: list[Example] = []
         for row in read_jsonl(self._file(level, "train")):
-            e = self.encode(row)
-            if e is not None:
-                buf.append(e)
+            buf += self.training_examples(row)
             if len(buf) >= SHUFFLE_BUFFER:
                 rng.shuffle(buf)
                 yield from buf
@@ -144,8 +163,8 @@ class Curriculum:
     def train_size(self, level: int) -> int:
         if self.cfg.hardware.stream_data and self.on_disk:
             if level not in self._streamed_sizes:
-                with open(self._file(level, "train"), encoding="utf-8") as f:
-                    self._streamed_sizes[level] = sum(1 for line in f if line.strip())
+                rows = read_jsonl(self._file(level, "train"))
+                self._streamed_sizes[level] = sum(len(self.training_examples(row)) for row in rows)
             return self._streamed_sizes[level]
         return len(self.examples(level, "train"))
 

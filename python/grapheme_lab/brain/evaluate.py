@@ -17,25 +17,54 @@ import torch
 
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
-from grapheme_lab.brain.data import Curriculum, Example, collate, rows_by_level
+from grapheme_lab.brain.data import Curriculum, Example, rows_by_level
 from grapheme_lab.brain.judge import Verdict, judge
 from grapheme_lab.brain.model import Brain
 from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 
 
+def _decode(raw: Brain, sources: list[list[int]], cfg: Config, device, beam: int) -> list[list[str]]:
+    src = torch.full((len(sources), max(map(len, sources))), V.PAD, dtype=torch.long)
+    for i, s in enumerate(sources):
+        src[i, : len(s)] = torch.tensor(s)
+    src = src.to(device)
+    seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
+    return [V.decode(ids) for ids in seqs.tolist()]
+
+
 @torch.no_grad()
+def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 1) -> list[list[str]]:
+    """The decoded answer of each example. A row learned by steps is fed its own output
+    until a value comes out (or the output is malformed, too long to read back, or
+    MAX_STEPS is reached); its steps are joined by ``;``, the answer last."""
+    raw.eval()
+    out: list[list[str]] = [[] for _ in examples]
+    sources = [e[0] for e in examples]
+    todo = list(range(len(examples)))
+    for _ in range(V.MAX_STEPS):
+        if not todo:
+            break
+        decoded = _decode(raw, [sources[i] for i in todo], cfg, device, beam)
+        todo_next = []
+        for i, toks in zip(todo, decoded):
+            out[i] += ([";"] if out[i] else []) + toks
+            if V.has_steps(examples[i][2], cfg.data.target) and not V.is_value(toks) and V.tokens_to_polish(toks):
+                src = V.encode(toks)
+                if len(src) <= cfg.model.max_source_len:
+                    sources[i] = src
+                    todo_next.append(i)
+        todo = todo_next
+    return out
+
+
 def evaluate_examples(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 1,
                       batch_size: int = 256) -> list[tuple[list[str], Verdict]]:
     """(decoded tokens, verdict) for each example, greedy or beam."""
-    raw.eval()
     out = []
     for i in range(0, len(examples), batch_size):
         chunk = examples[i : i + batch_size]
-        src, _, _ = collate(chunk, device)
-        seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
-        for ids, e in zip(seqs.tolist(), chunk):
-            toks = V.decode(ids)
+        for toks, e in zip(solve(raw, chunk, cfg, device, beam), chunk):
             out.append((toks, judge(e[2], toks, cfg.data.number_order)))
     return out
 

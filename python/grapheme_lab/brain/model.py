@@ -22,7 +22,10 @@ class Attention(nn.Module):
         super().__init__()
         self.heads = heads
         self.q = nn.Linear(d, d)
-        self.kv = nn.Linear(d, 2 * d)
+        # no key bias: it adds the same amount to every score of a query, which softmax
+        # ignores, so its gradient is rounding noise that Adam would scale up into steps
+        self.k = nn.Linear(d, d, bias=False)
+        self.v = nn.Linear(d, d)
         self.out = nn.Linear(d, d)
         self.dropout = dropout
 
@@ -37,7 +40,8 @@ class Attention(nn.Module):
         if cache is not None and ctx is not None and "k" in cache:
             k, v = cache["k"], cache["v"]
         else:
-            k, v = (self._split(z) for z in self.kv(x if ctx is None else ctx).chunk(2, dim=-1))
+            src = x if ctx is None else ctx
+            k, v = self._split(self.k(src)), self._split(self.v(src))
             if cache is not None:
                 if ctx is None and "k" in cache:
                     k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)

@@ -1,6 +1,7 @@
 """``repl --model CKPT``: type an expression, see the engine's answer, the model's, and their GED.
 
 Lines are read from standard input, so it works in a plain terminal and from a pipe.
+A model trained by steps (``[data] target = "steps"``) also shows its steps.
 Bindings follow the expression: ``(+ x 3) x=2``. The level (which decides how the
 answer is judged) is read from the form: ``derive`` 5, ``integrate`` 6, ``solve`` 7,
 bindings 3, otherwise numeric. ``:quit`` (or end of input) leaves.
@@ -17,6 +18,7 @@ import torch
 from grapheme_lab import GraphemeError, engine
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
+from grapheme_lab.brain.evaluate import solve
 from grapheme_lab.brain.judge import judge
 from grapheme_lab.ged import expression_ged_batch
 
@@ -52,19 +54,19 @@ def parse_line(line: str) -> dict[str, Any]:
     return row
 
 
-def answer(model, cfg, row: dict[str, Any], device="cpu") -> tuple[str, str, bool, float]:
-    """(engine's answer, model's answer, correct, GED between them)."""
+def answer(model, cfg, row: dict[str, Any], device="cpu") -> tuple[str, str, bool, float, list[str]]:
+    """(engine's answer, model's answer, correct, GED between them, the model's steps when it took several)."""
     src = V.encode(V.source_tokens(row, cfg.data.number_order))
     if len(src) > cfg.model.max_source_len:
         raise ValueError(f"the expression is {len(src)} tokens; this model reads at most {cfg.model.max_source_len}")
-    with torch.no_grad():
-        ids = model.greedy(torch.tensor([src], device=device), cfg.model.max_target_len)[0].tolist()
-    toks = V.decode(ids)
+    toks = solve(model, [(src, [], row)], cfg, device)[0]
     verdict = judge(row, toks, cfg.data.number_order)
     target = V.target_polish(row)
     ged = float(expression_ged_batch([verdict.answer or ""], [target], cfg.ged_costs(), malformed="penalty")[0])
-    shown = verdict.answer if verdict.answer is not None else f"<malformed: {' '.join(toks) or 'nothing'}>"
-    return target, shown, verdict.correct, ged
+    shown = verdict.answer if verdict.answer is not None else f"<malformed: {' '.join(V.answer_tokens(toks)) or 'nothing'}>"
+    lines = " ".join(toks).split(" ; ")
+    steps = [V.tokens_to_polish(line.split(), cfg.data.number_order) or f"<malformed: {line}>" for line in lines]
+    return target, shown, verdict.correct, ged, steps if len(steps) > 1 else []
 
 
 def loop(model, cfg, inp: TextIO, out: TextIO, device="cpu") -> int:
@@ -80,12 +82,14 @@ def loop(model, cfg, inp: TextIO, out: TextIO, device="cpu") -> int:
             continue
         try:
             row = parse_line(line)
-            engine_ans, model_ans, ok, ged = answer(model, cfg, row, device)
+            engine_ans, model_ans, ok, ged, steps = answer(model, cfg, row, device)
         except (GraphemeError, ValueError) as e:
             out.write(f"error: {e}\n")
             out.flush()
             continue
         out.write(f"engine: {engine_ans}\nmodel:  {model_ans}  ({'correct' if ok else 'wrong'}, GED {ged:.2f})\n")
+        if steps:
+            out.write(f"steps:  {' -> '.join(steps)}\n")
         out.flush()
 
 

@@ -181,8 +181,12 @@ def teacher_forced_ged(logits: torch.Tensor, batch: list[Example], cfg: Config) 
     hyps = []
     for ids in logits.argmax(-1).tolist():
         hyps.append(V.tokens_to_polish(V.answer_tokens(V.decode(ids)), cfg.data.number_order) or "")
-    targets = [V.target_polish(e[2]) for e in batch]
-    return float(expression_ged_batch(hyps, targets, cfg.ged_costs(), malformed="penalty").mean())
+    return float(expression_ged_batch(hyps, example_targets(batch, cfg), cfg.ged_costs(), malformed="penalty").mean())
+
+
+def example_targets(batch: list[Example], cfg: Config) -> list[str]:
+    """What each example teaches, as Polish: a row's answer, or one step of it."""
+    return [V.tokens_to_polish(V.decode(e[1]), cfg.data.number_order) or "" for e in batch]
 
 
 def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ged_loss: GEDLoss | None,
@@ -219,7 +223,7 @@ def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ge
     seq_lp = sequence_logprobs_of(logits[b:, : seqs.shape[1]], seqs).view(b, k)
     hyps = [[V.tokens_to_polish(V.answer_tokens(V.decode(s)), cfg.data.number_order) or "" for s in row]
             for row in seqs.view(b, k, -1).tolist()]
-    out = ged_loss(seq_lp, hyps, [V.target_polish(e[2]) for e in batch])
+    out = ged_loss(seq_lp, hyps, example_targets(batch, cfg))
     nrows = d.sum(float(b))[0]
     risk = out.loss * (b / nrows * d.world)  # the global mean over rows, like the CE's over tokens
     loss = risk + (cfg.loss.ce_weight * ce if cfg.loss.type == "ged+ce" else 0.0)

@@ -11,9 +11,12 @@ Targets (the decoder's side), per level:
   1-4, 6, 7  the value: an exact rational when the answer is one (``P 5``, ``M 2 | 3``),
              otherwise a decimal with 7 significant digits; level 7 the first root;
   5          the simplified derivative, as an expression.
-With ``target = "scratchpad"`` levels 1-3 first write the reduction lines (the
-expression with every innermost operation replaced by its value) separated by ``;``,
-then the answer; the judge reads what follows the last ``;``.
+With ``target = "steps"`` the brain learns one reduction step of a level 1-3 row
+instead: from an expression to the same expression with every innermost operation
+replaced by its value (the first step also substitutes the bindings). Solving applies
+it until a value comes out, so every step of a nested expression is the kind of step
+a level-1 row teaches. The steps are written out separated by ``;``, and the judge
+reads what follows the last ``;``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ NUMBER_BODY = frozenset(DIGITS + ["|", "."])
 MAX_PLACE = 15
 NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
 SYMBOLIC_LEVELS = (5,)
+STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
+MAX_STEPS = 16  # a chain of steps stops here: one step per nesting depth, generated rows need at most 4
 
 _ATOM = re.compile(r"[()]|[^\s()]+")
 _INT = re.compile(r"-?\d+")
@@ -123,7 +128,7 @@ def expected_value(row: dict[str, Any]) -> Fraction | float:
 
 
 def _tree(polish: str, bindings: dict[str, Fraction]) -> Any:
-    """Nested tuples with Fraction leaves (symbols substituted) for the scratchpad."""
+    """Nested tuples with Fraction leaves (symbols substituted) for the reduction lines."""
     atoms = [a for a in _ATOM.findall(polish)]
     pos = 0
 
@@ -182,8 +187,8 @@ def _tree_tokens(tree: Any, order: str) -> list[str]:
     return out
 
 
-def scratchpad_lines(row: dict[str, Any]) -> list[Any] | None:
-    """Reduction lines of a level 1-3 row (the last one its value), or None when not exact."""
+def reduction_lines(row: dict[str, Any]) -> list[Any] | None:
+    """What each step of a level 1-3 row gives (the last one its value), or None when not exact."""
     try:
         bindings = {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
         tree = _tree(row["input_polish"], bindings)
@@ -198,18 +203,31 @@ def scratchpad_lines(row: dict[str, Any]) -> list[Any] | None:
     return lines
 
 
-def target_tokens(row: dict[str, Any], mode: str = "answer", order: str = "lsd") -> list[str]:
-    level = int(row["level"])
-    if level in SYMBOLIC_LEVELS:
+def has_steps(row: dict[str, Any], mode: str) -> bool:
+    """Whether the brain solves ``row`` step by step under ``[data] target = mode``."""
+    return mode == "steps" and int(row["level"]) in STEP_LEVELS
+
+
+def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str], list[str]]] | None:
+    """(source, target) tokens of each reduction step of a level 1-3 row, or None when
+    the row has no exact reduction."""
+    lines = reduction_lines(row)
+    if lines is None:
+        return None
+    targets = [_tree_tokens(line, order) for line in lines]
+    return list(zip([source_tokens(row, order)] + targets[:-1], targets))
+
+
+def target_tokens(row: dict[str, Any], order: str = "lsd") -> list[str]:
+    """The whole answer of a row: the value, or for level 5 the derivative."""
+    if int(row["level"]) in SYMBOLIC_LEVELS:
         return expression_tokens(row["expected_symbolic"], order)
-    if mode == "scratchpad" and level <= 3:
-        lines = scratchpad_lines(row)
-        if lines is not None:
-            out: list[str] = []
-            for i, line in enumerate(lines):
-                out += ([";"] if i else []) + _tree_tokens(line, order)
-            return out
     return value_tokens(expected_value(row), order)
+
+
+def is_value(tokens: list[str]) -> bool:
+    """Whether decoded tokens are one number (where a chain of steps stops)."""
+    return bool(tokens) and tokens[0] in ("P", "M") and all(t in NUMBER_BODY for t in tokens[1:])
 
 
 def target_polish(row: dict[str, Any]) -> str:
@@ -244,7 +262,7 @@ def place_ids(ids: list[int]) -> list[int]:
 
 
 def answer_tokens(tokens: list[str]) -> list[str]:
-    """What follows the last ``;`` (the answer of a scratchpad), or all of it."""
+    """What follows the last ``;`` (the answer of a chain of steps), or all of it."""
     if ";" in tokens:
         return tokens[len(tokens) - tokens[::-1].index(";"):]
     return tokens

@@ -1,0 +1,65 @@
+"""Solving by steps: a row learned by steps is fed the model's own output until a value comes out."""
+
+import torch
+
+from grapheme_lab import config as C
+from grapheme_lab import generate
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.data import Curriculum
+from grapheme_lab.brain.evaluate import evaluate_examples, solve
+
+from brain_helpers import tiny
+
+
+class Scripted:
+    """Stands in for a Brain: answers each source from a table (``fallback`` when absent)
+    and counts its decodes."""
+
+    def __init__(self, table: dict[tuple[int, ...], list[str]], fallback: list[str]):
+        self.table, self.fallback, self.calls = table, fallback, 0
+
+    def eval(self):
+        return self
+
+    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
+        self.calls += 1
+        outs = [V.encode(self.table.get(tuple(t for t in row if t != V.PAD), self.fallback)) + [V.EOS]
+                for row in src.tolist()]
+        y = torch.full((len(outs), max(map(len, outs))), V.PAD, dtype=torch.long)
+        for i, o in enumerate(outs):
+            y[i, : len(o)] = torch.tensor(o)
+        return y
+
+
+def setup(tmp_path, target="steps"):
+    cfg = C.from_dict(tiny(tmp_path, data={"target": target}, model={"max_source_len": 160, "max_target_len": 160}))
+    rows = generate.level(2, 40, seed=11) + generate.level(1, 10, seed=11)
+    return cfg, [Curriculum(cfg).encode(r) for r in rows]
+
+
+def test_steps_chain_to_the_answer(tmp_path):
+    cfg, examples = setup(tmp_path)
+    table = {tuple(V.encode(s)): t for e in examples for s, t in V.step_pairs(e[2])}
+    model = Scripted(table, fallback=["P"])
+    results = evaluate_examples(model, examples, cfg, "cpu")
+    assert all(v.correct for _, v in results)
+    for (toks, _), e in zip(results, examples):
+        assert toks.count(";") == len(V.step_pairs(e[2])) - 1
+    longest = max(len(V.step_pairs(e[2])) for e in examples)
+    assert longest >= 3 and model.calls == longest  # one batched decode per step
+
+
+def test_a_chain_that_never_reaches_a_value_stops(tmp_path):
+    cfg, examples = setup(tmp_path)
+    model = Scripted({}, fallback=["+", "P", "1", "P", "1"])  # always an expression
+    out = solve(model, examples[:3], cfg, "cpu")
+    assert model.calls == V.MAX_STEPS and all(o.count(";") == V.MAX_STEPS - 1 for o in out)
+    model = Scripted({}, fallback=["P", "P"])  # malformed: nothing to read back
+    assert solve(model, examples[:3], cfg, "cpu") == [["P", "P"]] * 3 and model.calls == 1
+
+
+def test_answer_mode_decodes_once(tmp_path):
+    cfg, examples = setup(tmp_path, target="answer")
+    model = Scripted({}, fallback=["+", "P", "1", "P", "1"])
+    results = evaluate_examples(model, examples, cfg, "cpu")
+    assert model.calls == 1 and not any(v.correct for _, v in results)
