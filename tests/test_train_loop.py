@@ -7,8 +7,8 @@ import torch
 
 from grapheme_lab import config as C
 from grapheme_lab.brain import checkpoint as ckpt_io
-from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import Curriculum, collate
 from grapheme_lab.brain.train import lr_at, teacher_forced_ged, train
 
@@ -165,6 +165,12 @@ def test_bad_checkpoint(tmp_path):
     p = tmp_path / "x.pt"
     p.write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not a readable checkpoint"):
+        ckpt_io.load(p)
+    torch.save({"format": "grapheme_lab.brain/1", "model": {}}, p)  # an older layout
+    with pytest.raises(ValueError, match="format 'grapheme_lab.brain/1'; this version reads"):
+        ckpt_io.load(p)
+    torch.save({"format": "something else"}, p)
+    with pytest.raises(ValueError, match="not a grapheme_lab brain checkpoint"):
         ckpt_io.load(p)
 
 

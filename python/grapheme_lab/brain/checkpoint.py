@@ -16,7 +16,7 @@ import torch
 
 from grapheme_lab.atomic import atomic_write
 
-FORMAT = "grapheme_lab.brain/1"
+FORMAT = "grapheme_lab.brain/2"  # 2: attention without a key bias (separate k and v weights)
 
 
 def save_atomic(obj: Any, path: str | Path) -> None:
@@ -46,8 +46,11 @@ def load(path: str | Path) -> dict[str, Any]:
         ckpt = torch.load(p, map_location="cpu", weights_only=False)
     except Exception as e:  # a truncated or foreign file
         raise ValueError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+    found = ckpt.get("format") if isinstance(ckpt, dict) else None
+    if not isinstance(found, str) or not found.startswith("grapheme_lab.brain/"):
         raise ValueError(f"{p} is not a grapheme_lab brain checkpoint")
+    if found != FORMAT:
+        raise ValueError(f"{p} is a checkpoint of format {found!r}; this version reads {FORMAT!r} (retrain it)")
     return ckpt
 
 
