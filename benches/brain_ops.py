@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import collections
 import math
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -50,8 +49,7 @@ def operations(row: dict[str, Any]) -> list[str] | None:
         return V._apply(tree[0], args)
 
     try:
-        bindings = {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
-        walk(V._tree(row["input_polish"], bindings))
+        walk(V.row_tree(row))
     except (ValueError, ZeroDivisionError, KeyError, IndexError, ArithmeticError):
         return None
     return out

@@ -169,16 +169,19 @@ class Curriculum:
         return len(self.examples(level, "train"))
 
 
+def pad(seqs: list[list[int]], device: torch.device | str = "cpu") -> torch.Tensor:
+    """Id lists as one [B, longest] tensor, PAD after each."""
+    out = torch.full((len(seqs), max(map(len, seqs))), V.PAD, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = torch.tensor(s)
+    return out.to(device)
+
+
 def collate(examples: list[Example], device: torch.device | str = "cpu"):
     """(src [B,S], tgt_in [B,T], tgt_out [B,T]) padded with PAD; tgt_in starts with BOS."""
-    s = max(len(e[0]) for e in examples)
-    t = max(len(e[1]) for e in examples)
-    src = torch.full((len(examples), s), V.PAD, dtype=torch.long)
-    tgt_in = torch.full((len(examples), t), V.PAD, dtype=torch.long)
-    tgt_out = torch.full((len(examples), t), V.PAD, dtype=torch.long)
-    for i, (a, b, _) in enumerate(examples):
-        src[i, : len(a)] = torch.tensor(a)
-        tgt_out[i, : len(b)] = torch.tensor(b)
+    src, tgt_out = pad([e[0] for e in examples]), pad([e[1] for e in examples])
+    tgt_in = torch.full_like(tgt_out, V.PAD)
+    for i, (_, b, _) in enumerate(examples):
         tgt_in[i, 0] = V.BOS
         tgt_in[i, 1 : len(b)] = torch.tensor(b[:-1])
     return src.to(device), tgt_in.to(device), tgt_out.to(device)

@@ -17,7 +17,7 @@ import torch
 
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
-from grapheme_lab.brain.data import Curriculum, Example, rows_by_level
+from grapheme_lab.brain.data import Curriculum, Example, pad, rows_by_level
 from grapheme_lab.brain.judge import Verdict, judge
 from grapheme_lab.brain.model import Brain
 from grapheme_lab.config import Config
@@ -25,12 +25,18 @@ from grapheme_lab.ged import expression_ged_batch
 
 
 def _decode(raw: Brain, sources: list[list[int]], cfg: Config, device, beam: int) -> list[list[str]]:
-    src = torch.full((len(sources), max(map(len, sources))), V.PAD, dtype=torch.long)
-    for i, s in enumerate(sources):
-        src[i, : len(s)] = torch.tensor(s)
-    src = src.to(device)
+    src = pad(sources, device)
     seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
     return [V.decode(ids) for ids in seqs.tolist()]
+
+
+def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
+    """The source of the row's next step: ``toks`` when the row is solved by steps and they
+    are an expression (not yet a value) short enough to read back; else None, the chain's end."""
+    if not V.has_steps(row, cfg.data.target) or V.is_value(toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
+        return None
+    src = V.encode(toks)
+    return src if len(src) <= cfg.model.max_source_len else None
 
 
 @torch.no_grad()
@@ -49,11 +55,10 @@ def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 
         todo_next = []
         for i, toks in zip(todo, decoded):
             out[i] += ([";"] if out[i] else []) + toks
-            if V.has_steps(examples[i][2], cfg.data.target) and not V.is_value(toks) and V.tokens_to_polish(toks):
-                src = V.encode(toks)
-                if len(src) <= cfg.model.max_source_len:
-                    sources[i] = src
-                    todo_next.append(i)
+            src = _next_source(examples[i][2], toks, cfg)
+            if src is not None:
+                sources[i] = src
+                todo_next.append(i)
         todo = todo_next
     return out
 

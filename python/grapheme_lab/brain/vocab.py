@@ -187,12 +187,20 @@ def _tree_tokens(tree: Any, order: str) -> list[str]:
     return out
 
 
+def row_tree(row: dict[str, Any]) -> Any:
+    """The row's expression as nested tuples with exact Fraction leaves, bindings substituted."""
+    return _tree(row["input_polish"], _bindings(row))
+
+
+def _bindings(row: dict[str, Any]) -> dict[str, Fraction]:
+    return {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
+
+
 def reduction_lines(row: dict[str, Any]) -> list[Any] | None:
     """What each step of a level 1-3 row gives (the last one its value), or None when not exact."""
     try:
-        bindings = {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
-        tree = _tree(row["input_polish"], bindings)
-        lines = [tree] if bindings else []
+        tree = row_tree(row)
+        lines = [tree] if row.get("bindings") else []
         while not isinstance(tree, Fraction):
             tree = _reduce(tree)
             lines.append(tree)
