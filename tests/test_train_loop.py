@@ -9,7 +9,7 @@ from grapheme_lab import config as C
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
-from grapheme_lab.brain.data import Curriculum, collate
+from grapheme_lab.brain.data import BUCKET_WIDTH, Curriculum, collate
 from grapheme_lab.brain.train import lr_at, teacher_forced_ged, train
 
 from brain_helpers import tiny
@@ -101,6 +101,25 @@ def test_log_events_and_replay(tmp_path):
     assert sum(e[2]["level"] == 1 for e in rows) == round(0.25 * n2)
     assert [e[2]["id"] for e in data.epoch(2, 0)] == [e[2]["id"] for e in rows]  # same seed, same order
     assert [e[2]["id"] for e in data.epoch(2, 1)] != [e[2]["id"] for e in rows]
+
+
+def test_batches_bucket_by_length(tmp_path):
+    import math
+
+    cfg = C.from_dict(tiny(tmp_path))
+    data = Curriculum(cfg)
+    examples = list(data.epoch(2, 0))
+    batches = list(data.batches(2, 0, 8))
+    key = lambda e: (e[2]["id"], e[0], e[1])  # noqa: E731
+    assert sorted(key(e) for b in batches for e in b) == sorted(map(key, examples))  # every example, once
+    assert len(batches) == math.ceil(len(examples) / 8) and sum(len(b) < 8 for b in batches) <= 1
+    assert [list(map(key, b)) for b in data.batches(2, 0, 8)] == [list(map(key, b)) for b in batches]  # seeded
+    padded = lambda bs: sum(len(b) * max(len(e[0]) + len(e[1]) for e in b) for b in bs)  # noqa: E731
+    plain = [examples[i : i + 8] for i in range(0, len(examples), 8)]
+    assert padded(batches) < 0.8 * padded(plain)  # bucketing cuts the padding
+    # a bucket keeps the epoch's order: level-1 rows (one bucket) come out as shuffled as before
+    level_1 = [key(e) for b in batches for e in b if len(e[0]) < BUCKET_WIDTH]
+    assert level_1 != sorted(level_1, key=lambda k: (len(k[1]), len(k[2])))
 
 
 @pytest.mark.parametrize("loss", ["ged", "ged+ce"])

@@ -6,8 +6,9 @@ engine (``[data] samples`` rows a level, the generator's default size when unset
 With ``[hardware] stream_data`` the train split is read from disk each epoch
 through a seeded shuffle buffer instead of being held in memory.
 
-Batch order is a pure function of (seed, level, epoch), so a resumed run sees the
-same batches; under DDP every rank takes its slice of each global batch.
+Batches hold examples of about the same length (``length_bucketed``). Batch order is a
+pure function of (seed, level, epoch), so a resumed run sees the same batches; under DDP
+every rank takes its slice of each global batch.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from grapheme_lab.config import Config
 
 Example = tuple[list[int], list[int], dict[str, Any]]  # source ids, target ids (+EOS), row
 SHUFFLE_BUFFER = 8192
+BUCKET_BATCHES = 32  # batches grouped by length together: little padding, still well mixed
+BUCKET_WIDTH = 10  # source tokens a length bucket spans; a level-1 row (at most 9) stays in one
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -160,6 +163,11 @@ class Curriculum:
         for i in order:
             yield items[i]
 
+    def batches(self, level: int, epoch: int, batch_size: int) -> Iterator[list[Example]]:
+        """This epoch's global batches: ``epoch``'s examples, bucketed by length."""
+        rng = random.Random(f"{self.cfg.training.seed}/{level}/{epoch}/batches")
+        return length_bucketed(self.epoch(level, epoch), batch_size, rng)
+
     def train_size(self, level: int) -> int:
         if self.cfg.hardware.stream_data and self.on_disk:
             if level not in self._streamed_sizes:
@@ -187,15 +195,30 @@ def collate(examples: list[Example], device: torch.device | str = "cpu"):
     return src.to(device), tgt_in.to(device), tgt_out.to(device)
 
 
-def global_batches(examples: Iterator[Example], batch_size: int) -> Iterator[list[Example]]:
-    batch: list[Example] = []
+def length_bucketed(examples: Iterator[Example], batch_size: int, rng: random.Random) -> Iterator[list[Example]]:
+    """Global batches of examples of about the same length.
+
+    Each window of ``BUCKET_BATCHES`` batches is grouped by source length in buckets of
+    ``BUCKET_WIDTH`` tokens (a stable sort, so each bucket keeps the epoch's random order),
+    cut into batches, and the batches are shuffled. Level-2 steps run from 3 to 47 tokens,
+    so plain batches were two-thirds padding; bucketed, far more rows a second train
+    there (`benches/brain_batches.py`, docs/training.md). Not sorted by exact length: a batch of one
+    length is rows of one shape, often of one operation, and level 1 barely learned.
+    """
+    window: list[Example] = []
+
+    def cut() -> list[list[Example]]:
+        window.sort(key=lambda e: len(e[0]) // BUCKET_WIDTH)
+        out = [window[i : i + batch_size] for i in range(0, len(window), batch_size)]
+        rng.shuffle(out)
+        window.clear()
+        return out
+
     for e in examples:
-        batch.append(e)
-        if len(batch) == batch_size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        window.append(e)
+        if len(window) == batch_size * BUCKET_BATCHES:
+            yield from cut()
+    yield from cut()
 
 
 def rank_slice(batch: list[Example], rank: int, world: int) -> list[Example]:

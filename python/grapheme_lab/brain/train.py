@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
-from grapheme_lab.brain.data import Curriculum, Example, collate, global_batches, rank_slice
+from grapheme_lab.brain.data import Curriculum, Example, collate, rank_slice
 from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
 from grapheme_lab.brain.model import Brain, num_params, sequence_logprobs_of, shift_right
 from grapheme_lab.config import Config
@@ -307,7 +307,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
         loss_sum, loss_n, skipped, local_rows = 0.0, 0, 0, 0
-        batches = prefetch(global_batches(data.epoch(level, state.epoch), t.batch_size), cfg.hardware.parallel_batches)
+        batches = prefetch(data.batches(level, state.epoch, t.batch_size), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
 

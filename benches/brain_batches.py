@@ -1,0 +1,61 @@
+"""Training rows a second with batches bucketed by length against plain batches of the
+same epoch, interleaved in one process (so both see the same load), on one thread.
+
+    python benches/brain_batches.py --config configs/quickstart.toml --level 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from grapheme_lab import config as C
+from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.data import Curriculum, collate
+from grapheme_lab.brain.model import Brain
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="configs/quickstart.toml")
+    ap.add_argument("--level", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=10.0, help="per arm and round")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    cfg = C.load(args.config)
+    data = Curriculum(cfg)
+    bs = cfg.training.batch_size
+    examples = list(data.epoch(args.level, 0))
+    arms = {
+        "plain": [examples[i : i + bs] for i in range(0, len(examples), bs)],
+        "bucketed": list(data.batches(args.level, 0, bs)),
+    }
+    for name, batches in arms.items():
+        tokens = sum(len(e[0]) + len(e[1]) for b in batches for e in b)
+        padded = sum(len(b) * (max(len(e[0]) for e in b) + max(len(e[1]) for e in b)) for b in batches)
+        print(f"{name:>9}: {len(batches)} batches of {bs}, {1 - tokens / padded:.0%} of the tensors padding")
+    model = Brain(cfg.model)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate)
+    rate: dict[str, list[float]] = {name: [] for name in arms}
+    for r in range(args.rounds):
+        for name, batches in arms.items():
+            rows, start, k = 0, time.perf_counter(), r * 97
+            while time.perf_counter() - start < args.seconds:
+                src, tgt_in, tgt_out = collate(batches[k % len(batches)])
+                loss = F.cross_entropy(model(src, tgt_in).flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                rows, k = rows + src.shape[0], k + 1
+            rate[name].append(rows / (time.perf_counter() - start))
+    for name, r in rate.items():
+        print(f"{name:>9}: {sum(r) / len(r):,.0f} rows/s (rounds: {', '.join(f'{x:,.0f}' for x in r)})")
+    print(f"bucketed / plain: {sum(rate['bucketed']) / sum(rate['plain']):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
