@@ -3,7 +3,9 @@ number of operations, engine-judged like `validate`.
 
 A level-1 row has one operation; a level-2 row two to a dozen. A row counts under every
 kind of operation it holds, so on level 2 the table reads "accuracy of the rows that
-need at least one such operation".
+need at least one such operation". For a model that solves by steps, two more tables
+score each step on its own, given its right input: by how many operations the step
+reduces at once, and by the length of its input.
 
     python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
 """
@@ -20,7 +22,7 @@ import torch
 
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
-from grapheme_lab.brain.data import Curriculum, read_jsonl
+from grapheme_lab.brain.data import Curriculum, pad, read_jsonl
 from grapheme_lab.brain.evaluate import evaluate_examples
 
 
@@ -55,8 +57,49 @@ def operations(row: dict[str, Any]) -> list[str] | None:
     return out
 
 
-def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int) -> None:
-    print(f"{title:<14} {'rows':>6} {'share':>6} {'accuracy':>9}")
+def step_widths(row: dict[str, Any]) -> list[int]:
+    """How many operations each reduction step of the row reduces at once (0: the step that
+    substitutes the bindings), in the order of ``vocab.step_pairs``."""
+    lines = V.reduction_lines(row) or []
+    inputs = ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+
+    def innermost(tree: Any) -> int:
+        if tree is None or isinstance(tree, Fraction):
+            return 0
+        if all(isinstance(c, Fraction) for c in tree[1:]):
+            return 1
+        return sum(innermost(c) for c in tree[1:])
+
+    return [innermost(t) for t in inputs]
+
+
+def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
+    """Each step of each row on its own (greedy, given the right input)."""
+    steps = []  # (source ids, target tokens, operations reduced, source length)
+    for row in rows:
+        pairs = V.step_pairs(row, cfg.data.number_order)
+        for (src, tgt), width in zip(pairs or [], step_widths(row)):
+            steps.append((V.encode(src), tgt, width, len(src)))
+    steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
+    right_w, total_w, right_len, total_len = (collections.Counter() for _ in range(4))
+    for i in range(0, len(steps), 256):
+        chunk = steps[i : i + 256]
+        with torch.no_grad():
+            out = model.greedy(pad([s[0] for s in chunk]), cfg.model.max_target_len).tolist()
+        for ids, (_, tgt, width, n) in zip(out, chunk):
+            ok = V.decode(ids) == tgt
+            w = width if width < 3 else "3+"
+            length = f"{n // 8 * 8}-{n // 8 * 8 + 7}" if n < 32 else "32+"
+            right_w[w] += ok
+            total_w[w] += 1
+            right_len[length] += ok
+            total_len[length] += 1
+    print_table("step reduces", right_w, total_w, len(steps), "steps")
+    print_table("step input", right_len, total_len, len(steps), "steps")
+
+
+def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int, what: str = "rows") -> None:
+    print(f"{title:<14} {what:>6} {'share':>6} {'accuracy':>9}")
     for key in sorted(total, key=lambda k: (-total[k], str(k))):
         print(f"{key!s:<14} {total[key]:>6} {total[key] / n:>6.1%} {right[key] / total[key]:>9.1%}")
     print()
@@ -90,6 +133,10 @@ def main() -> None:
         print_table("operations", right_n, total_n, len(examples))
     print(f"all {n} rows: {sum(right_n.values()) / max(n, 1):.1%} "
           f"({n - len(examples)} too long for the model, counted wrong)")
+    stepped = [r for r in rows if V.has_steps(r, cfg.data.target)]
+    if stepped:
+        print()
+        score_steps(model, cfg, stepped)
 
 
 if __name__ == "__main__":

@@ -90,3 +90,19 @@ def test_digit_places_match_the_reference():
     ids[:, ::3] = V.INDEX["5"]
     ids[:, 1::7] = V.INDEX["0"]
     assert _places(ids).tolist() == [V.place_ids(row) for row in ids.tolist()]
+
+
+def test_rotary_scores_depend_on_distance_only():
+    from grapheme_lab.brain.model import rotate
+
+    torch.manual_seed(0)
+    q, k = torch.randn(1, 2, 1, 16), torch.randn(1, 2, 1, 16)
+
+    def score(i, j):
+        return (rotate(q, i) * rotate(k, j)).sum(-1)
+
+    assert torch.allclose(score(3, 1), score(10, 8), atol=1e-5)  # same distance, same score
+    assert not torch.allclose(score(3, 1), score(3, 2), atol=1e-3)
+    assert torch.allclose(rotate(q, 5).norm(dim=-1), q.norm(dim=-1), atol=1e-6)  # a rotation keeps lengths
+    seq = torch.randn(1, 2, 5, 16)
+    assert torch.allclose(rotate(seq, 0)[:, :, 3:], rotate(seq[:, :, 3:], 3), atol=1e-6)  # what the KV cache relies on

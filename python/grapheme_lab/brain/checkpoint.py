@@ -16,7 +16,7 @@ import torch
 
 from grapheme_lab.atomic import atomic_write
 
-FORMAT = "grapheme_lab.brain/2"  # 2: attention without a key bias (separate k and v weights)
+FORMAT = "grapheme_lab.brain/3"  # 3: rotary positions (no learned position tables); 2: no key bias
 
 
 def save_atomic(obj: Any, path: str | Path) -> None:

@@ -1,8 +1,11 @@
 """The brain: a small pre-norm encoder-decoder transformer (nanoGPT style).
 
-Embeddings are token + learned position + the place of a digit within its number
-(units, tens, ... when digits come least significant first), so that digits of the
-same place line up across numbers. The decoder is causal; incremental decoding
+Embeddings are token + the place of a digit within its number (units, tens, ... when
+digits come least significant first), so that digits of the same place line up
+across numbers. Positions are rotary (RoPE) in self-attention, relative rather than
+absolute: a step's operands sit next to their operator wherever the operation is, and
+long inputs, rare in training, gave the learned absolute positions little to learn
+from. Cross-attention has no positions. The decoder is causal; incremental decoding
 keeps a key/value cache (self-attention grows by one step, cross-attention keys and
 values are computed once). Greedy, beam and sampled decoding share that cache.
 """
@@ -15,6 +18,18 @@ import torch.nn.functional as F
 
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import ModelConfig
+
+
+def rotate(x: torch.Tensor, offset: int) -> torch.Tensor:
+    """Rotary position embedding of ``x`` [B, H, T, E] at positions offset..offset+T-1:
+    each pair of channels turns by an angle proportional to the position, so a query's
+    dot product with a key depends on their distance, not on where they are."""
+    t, e = x.shape[2], x.shape[3]
+    freq = 1.0 / (10000 ** (torch.arange(0, e, 2, device=x.device, dtype=torch.float32) / e))
+    angle = torch.arange(offset, offset + t, device=x.device, dtype=torch.float32)[:, None] * freq
+    cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).flatten(-2)
 
 
 class Attention(nn.Module):
@@ -37,11 +52,16 @@ class Attention(nn.Module):
         """``ctx`` None: self-attention (a ``cache`` appends this step's keys); else
         cross-attention to ``ctx`` (a ``cache`` keeps its keys after the first call)."""
         q = self._split(self.q(x))
+        if ctx is None:  # self-attention: rotary positions, after those already cached
+            offset = cache["k"].shape[2] if cache is not None and "k" in cache else 0
+            q = rotate(q, offset)
         if cache is not None and ctx is not None and "k" in cache:
             k, v = cache["k"], cache["v"]
         else:
             src = x if ctx is None else ctx
             k, v = self._split(self.k(src)), self._split(self.v(src))
+            if ctx is None:
+                k = rotate(k, offset)
             if cache is not None:
                 if ctx is None and "k" in cache:
                     k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
@@ -105,8 +125,6 @@ class Brain(nn.Module):
         self.cfg = cfg
         d = cfg.d_model
         self.tok = nn.Embedding(V.vocab_size(), d)
-        self.src_pos = nn.Embedding(cfg.max_source_len, d)
-        self.tgt_pos = nn.Embedding(cfg.max_target_len + 1, d)
         self.place = nn.Embedding(V.MAX_PLACE + 1, d)
         self.drop = nn.Dropout(cfg.dropout)
         self.encoder = nn.ModuleList(Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout, False) for _ in range(cfg.encoder_layers))
@@ -124,23 +142,22 @@ class Brain(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def _embed(self, ids, places, table, offset=0):
-        pos = torch.arange(offset, offset + ids.shape[1], device=ids.device)
-        return self.drop(self.tok(ids) + table(pos)[None] + self.place(places))
+    def _embed(self, ids, places):
+        return self.drop(self.tok(ids) + self.place(places))
 
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend)."""
         if src.shape[1] > self.cfg.max_source_len:
             raise ValueError(f"source of {src.shape[1]} tokens is longer than max_source_len {self.cfg.max_source_len}")
         mask = (src != V.PAD)[:, None, None, :]
-        x = self._embed(src, _places(src), self.src_pos)
+        x = self._embed(src, _places(src))
         for blk in self.encoder:
             x = blk(x, self_mask=mask)
         return self.ln_enc(x), mask
 
     def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits [B, T, vocab]; position t sees tgt_in[:, :t+1] only."""
-        x = self._embed(tgt_in, _places(tgt_in), self.tgt_pos)
+        x = self._embed(tgt_in, _places(tgt_in))
         for blk in self.decoder:
             x = blk(x, mem=mem, mem_mask=mem_mask, causal=True)
         return self.head(self.ln_dec(x))
@@ -151,8 +168,8 @@ class Brain(nn.Module):
 
     # ------------------------------------------------------------ incremental decoding
 
-    def _step(self, tok, place, t, mem, mem_mask, caches):
-        x = self._embed(tok, place, self.tgt_pos, offset=t)
+    def _step(self, tok, place, mem, mem_mask, caches):
+        x = self._embed(tok, place)
         for blk, c in zip(self.decoder, caches):
             x = blk(x, mem=mem, mem_mask=mem_mask, cache=c)
         return self.head(self.ln_dec(x))[:, -1].float()
@@ -166,8 +183,8 @@ class Brain(nn.Module):
         place = torch.zeros_like(tok)
         done = torch.zeros(b, dtype=torch.bool, device=src.device)
         out = []
-        for t in range(min(max_len, self.cfg.max_target_len)):
-            nxt = choose(self._step(tok, place, t, mem, mask, caches))
+        for _ in range(min(max_len, self.cfg.max_target_len)):
+            nxt = choose(self._step(tok, place, mem, mask, caches))
             nxt = torch.where(done, torch.full_like(nxt, V.PAD), nxt)
             out.append(nxt)
             done |= nxt == V.EOS
@@ -207,8 +224,8 @@ class Brain(nn.Module):
         lengths = torch.zeros(b * width, device=dev)
         seqs = torch.zeros((b * width, 0), dtype=torch.long, device=dev)
         nv = V.vocab_size()
-        for t in range(min(max_len, self.cfg.max_target_len)):
-            logp = torch.log_softmax(self._step(tok, place, t, mem, mask, caches), -1)
+        for _ in range(min(max_len, self.cfg.max_target_len)):
+            logp = torch.log_softmax(self._step(tok, place, mem, mask, caches), -1)
             # a finished hypothesis only extends with PAD, at no cost
             frozen = torch.full_like(logp, float("-inf"))
             frozen[:, V.PAD] = 0.0

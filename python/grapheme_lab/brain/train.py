@@ -15,6 +15,7 @@ with gradient in the same forward pass as the CE batch.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -83,9 +84,9 @@ class Dist:
 
 def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer:
     o, lr = cfg.optimizer, cfg.training.learning_rate
-    # no weight decay on norms, biases and embeddings' position tables
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos" not in n]
-    rest = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos" not in n)]
+    # no weight decay on norms and biases
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    rest = [p for p in model.parameters() if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": o.weight_decay}, {"params": rest, "weight_decay": 0.0}]
     if o.type == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
@@ -392,5 +393,10 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         save("latest.pt")
     save("final.pt", {"val": last_val})
     log.metrics(event="done", level=state.level, step=state.global_step, elapsed=round(elapsed(), 3))
+    # DDP's reducer holds the process group, and DDP sits in reference cycles: freed only at
+    # the interpreter's exit, it can take gloo's threads down with it (SIGABRT, "terminate
+    # called without an active exception"), so it goes first
+    del model
+    gc.collect()
     d.close()
     return {"state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw)}

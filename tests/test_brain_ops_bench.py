@@ -1,0 +1,27 @@
+"""benches/brain_ops.py: how it reads a row's operations and steps (its tables rest on these)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
+
+from brain_ops import operations, step_widths  # noqa: E402
+
+from grapheme_lab.brain import vocab as V  # noqa: E402
+
+
+def row(polish, result, bindings=()):
+    return {"level": 2 if not bindings else 3, "input_polish": polish, "expected_result": result,
+            "bindings": list(bindings)}
+
+
+def test_operations_by_kind():
+    assert operations(row("(+ (* 12 34) (/ 4 6))", 408 + 2 / 3)) == ["* 2x2", "/ reduce", "+ rational"]
+    assert operations(row("(mod 7 (/ 1 0))", 0.0)) is None  # no exact reduction
+
+
+def test_step_widths_follow_the_steps():
+    r = row("(+ (* 2 3) (- 5 (neg 1)))", 12.0)
+    assert step_widths(r) == [2, 1, 1] and len(step_widths(r)) == len(V.step_pairs(r))
+    r = row("(* (+ x 1) 2)", 8.0, [["x", 3.0]])
+    assert step_widths(r) == [0, 1, 1] and len(step_widths(r)) == len(V.step_pairs(r))
