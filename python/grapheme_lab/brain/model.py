@@ -12,6 +12,8 @@ values are computed once). Greedy, beam and sampled decoding share that cache.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,14 +22,22 @@ from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import ModelConfig
 
 
+@functools.lru_cache(maxsize=512)
+def _rotation(t: int, offset: int, e: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the rotary angles of positions offset..offset+T-1, [T, E/2]: the same
+    for every layer, head, query and key, so computed once per length and offset."""
+    with torch.inference_mode(False):  # cached tensors must stay usable by autograd
+        freq = 1.0 / (10000 ** (torch.arange(0, e, 2, device=device, dtype=torch.float32) / e))
+        angle = torch.arange(offset, offset + t, device=device, dtype=torch.float32)[:, None] * freq
+        return angle.cos(), angle.sin()
+
+
 def rotate(x: torch.Tensor, offset: int) -> torch.Tensor:
     """Rotary position embedding of ``x`` [B, H, T, E] at positions offset..offset+T-1:
     each pair of channels turns by an angle proportional to the position, so a query's
     dot product with a key depends on their distance, not on where they are."""
-    t, e = x.shape[2], x.shape[3]
-    freq = 1.0 / (10000 ** (torch.arange(0, e, 2, device=x.device, dtype=torch.float32) / e))
-    angle = torch.arange(offset, offset + t, device=x.device, dtype=torch.float32)[:, None] * freq
-    cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
+    cos, sin = _rotation(x.shape[2], offset, x.shape[3], x.device)
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
     x1, x2 = x[..., 0::2], x[..., 1::2]
     return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).flatten(-2)
 
