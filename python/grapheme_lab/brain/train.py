@@ -307,7 +307,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
-        loss_sum, loss_n, skipped, local_rows = 0.0, 0, 0, 0
+        loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, False
         batches = prefetch(data.batches(level, state.epoch, t.batch_size), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
@@ -351,6 +351,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                 log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
                             loss=loss_value, ged=ged, lr=lr)
             if out_of_time():
+                cut = True
                 break
         if log.bar is not None:
             log.bar.close()
@@ -367,6 +368,8 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                     elapsed=round(elapsed(), 3))
         epoch_done = state.epoch + 1
         decision = record_epoch(state, acc, cfg)
+        if cut:  # an epoch cut short by the time limit decides nothing: the run ends here
+            decision = "cut"
         thr = cfg.curriculum.advance_threshold
         if decision == "advance":
             log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
@@ -376,14 +379,15 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         elif decision in ("done", "stop"):
             log.line(f"[Level {level}] Curriculum {'complete' if decision == 'done' else 'stopped'} "
                      f"(accuracy {acc:.2f}, threshold {thr:.2f})")
-        if decision != "stay":
+        if decision not in ("stay", "cut"):
             log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
         if decision in ("advance", "stall"):
             next_level(state)
-        if not state.finished and out_of_time():
+        if cut or (not state.finished and out_of_time()):
             state.finished = True
-            log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}")
-            log.metrics(event="time_limit", level=level, epoch=epoch_done)
+            where = f", batch {i}/{n_batches} of epoch {epoch_done}" if cut else ""
+            log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}{where}")
+            log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=i if cut else None)
         key = (level, acc)
         if key > best_key:
             best_key = key
