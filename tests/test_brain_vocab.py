@@ -38,7 +38,9 @@ def test_number_tokens():
 def test_step_pairs():
     row = {"level": 2, "input_polish": "(+ (* 2 3) (/ -4 6))", "expected_result": 6 - 4 / 6, "bindings": []}
     steps = [(V.tokens_to_polish(a), V.tokens_to_polish(b)) for a, b in V.step_pairs(row)]
-    assert steps == [("(+ (* 2 3) (/ -4 6))", "(+ 6 -2/3)"), ("(+ 6 -2/3)", "16/3")]
+    # an operation on a fraction is first written over integers, then reduced like level 1
+    assert [b for _, b in steps] == ["(+ 6 -2/3)", "(/ (+ (* 6 3) -2) 3)", "(/ (+ 18 -2) 3)", "(/ 16 3)", "16/3"]
+    assert steps[0][0] == "(+ (* 2 3) (/ -4 6))"
     # bindings: the first step substitutes them
     row = {"level": 3, "input_polish": "(* x (+ y 1))", "expected_result": 6.0, "bindings": [("x", 2.0), ("y", 2.0)]}
     pairs = V.step_pairs(row)
@@ -47,6 +49,25 @@ def test_step_pairs():
     assert V.step_pairs({**row, "expected_result": 7.0}) is None  # disagrees with the engine: no steps
     assert V.has_steps(row, "steps") and not V.has_steps(row, "answer")
     assert not V.has_steps({"level": 4}, "steps")
+
+
+@pytest.mark.parametrize("polish, lines", [
+    ("(+ 1/4 3/4)", ["(/ (+ 1 3) 4)", "(/ 4 4)", "1"]),  # one denominator: no cross products
+    ("(- 1/4 1/6)", ["(/ (- 6 4) (* 4 6))", "(/ 2 24)", "1/12"]),  # a numerator of 1 is not multiplied
+    ("(* -2/3 9)", ["(/ (* -2 9) 3)", "(/ -18 3)", "-6"]),
+    ("(/ 3 1/2)", ["(* 3 2)", "6"]),  # a denominator of 1 is dropped
+    ("(/ 1/2 -3)", ["(/ 1 (* 2 -3))", "(/ 1 -6)", "-1/6"]),
+    ("(mod 7/2 2)", ["3/2"]),  # not + - * /: its value at once
+])
+def test_fraction_operations_are_written_over_integers(polish, lines):
+    tree = V._tree(polish, {})
+    out = []
+    while not isinstance(tree, Fraction):
+        tree = V._reduce(tree)
+        out.append(tree)
+    assert [V.tokens_to_polish(V._tree_tokens(t, "lsd")) for t in out] == lines
+    op, *args = V._tree(polish, {})
+    assert out[-1] == V._apply(op, args)  # the same value as at once
 
 
 def test_is_value():

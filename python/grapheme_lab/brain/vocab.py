@@ -13,10 +13,11 @@ Targets (the decoder's side), per level:
   5          the simplified derivative, as an expression.
 With ``target = "steps"`` the brain learns one reduction step of a level 1-3 row
 instead: from an expression to the same expression with every innermost operation
-replaced by its value (the first step also substitutes the bindings). Solving applies
-it until a value comes out, so every step of a nested expression is the kind of step
-a level-1 row teaches. The steps are written out separated by ``;``, and the judge
-reads what follows the last ``;``.
+replaced by its value (the first step also substitutes the bindings). An operation on a
+fraction is first written over integers (``1/4 + 1/6`` -> ``(6 + 4) / (4*6)``, see
+``_over_integers``), so every step of a nested expression is the kind of step a level-1
+row teaches. Solving applies steps until a value comes out. The steps are written out
+separated by ``;``, and the judge reads what follows the last ``;``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ MAX_PLACE = 15
 NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
 SYMBOLIC_LEVELS = (5,)
 STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
-MAX_STEPS = 16  # a chain of steps stops here: one step per nesting depth, generated rows need at most 4
+MAX_STEPS = 16  # a chain of steps stops here; generated rows need at most 13
 
 _ATOM = re.compile(r"[()]|[^\s()]+")
 _INT = re.compile(r"-?\d+")
@@ -144,7 +145,7 @@ def _tree(polish: str, bindings: dict[str, Fraction]) -> Any:
                 args.append(walk())
             pos += 1
             return (head, *args)
-        return bindings[a] if a in bindings else Fraction(Decimal(a))
+        return bindings[a] if a in bindings else Fraction(a)  # an integer, decimal or p/q literal
 
     return walk()
 
@@ -169,12 +170,41 @@ def _apply(op: str, a: list[Fraction]) -> Fraction:
     raise ValueError(op)
 
 
+def _times(p: int, q: int) -> Any:
+    return Fraction(q) if p == 1 else Fraction(p) if q == 1 else ("*", Fraction(p), Fraction(q))
+
+
+def _over_integers(op: str, x: Fraction, y: Fraction) -> Any:
+    """``x op y`` for a fraction operand, written as one division of integer operations:
+    ``a/b + c/d`` -> ``(a*d + c*b) / (b*d)``, ``a/b * c/d`` -> ``(a*c) / (b*d)``,
+    ``a/b / (c/d)`` -> ``(a*d) / (b*c)``. Its steps are level-1 skills; the value at once
+    was a cross product, a sum and a reduction in one step, and was rarely right."""
+    a, b, c, d = x.numerator, x.denominator, y.numerator, y.denominator
+    if op in ("+", "-") and b == d:
+        num, den = (op, Fraction(a), Fraction(c)), Fraction(b)
+    elif op in ("+", "-"):
+        num, den = (op, _times(a, d), _times(c, b)), _times(b, d)
+    elif op == "*":
+        num, den = _times(a, c), _times(b, d)
+    else:
+        num, den = _times(a, d), _times(b, c)
+    return num if den == 1 else ("/", num, den)
+
+
+def _step(op: str, args: list[Fraction]) -> Any:
+    """What one innermost operation becomes in a step: its value, or an operation on a fraction
+    written over integers."""
+    if op in ("+", "-", "*", "/") and any(v.denominator != 1 for v in args):
+        return _over_integers(op, *args)
+    return _apply(op, args)
+
+
 def _reduce(tree: Any) -> Any:
     if isinstance(tree, Fraction):
         return tree
     args = tree[1:]
     if all(isinstance(c, Fraction) for c in args):
-        return _apply(tree[0], list(args))
+        return _step(tree[0], list(args))
     return (tree[0], *(_reduce(c) for c in args))
 
 
