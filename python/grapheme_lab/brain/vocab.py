@@ -46,7 +46,7 @@ MAX_PLACE = 15
 NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
 SYMBOLIC_LEVELS = (5,)
 STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
-MAX_STEPS = 16  # a chain of steps stops here; generated rows need at most 13
+MAX_STEPS = 16  # a chain of steps stops here; 3,000 generated rows a level took at most 13
 
 _ATOM = re.compile(r"[()]|[^\s()]+")
 _INT = re.compile(r"-?\d+")
@@ -171,6 +171,7 @@ def _apply(op: str, a: list[Fraction]) -> Fraction:
 
 
 def _times(p: int, q: int) -> Any:
+    """The product p*q as a step writes it: no product by 1."""
     return Fraction(q) if p == 1 else Fraction(p) if q == 1 else ("*", Fraction(p), Fraction(q))
 
 
