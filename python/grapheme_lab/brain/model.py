@@ -5,7 +5,9 @@ digits come least significant first), so that digits of the same place line up
 across numbers. Positions are rotary (RoPE) in self-attention, relative rather than
 absolute: a step's operands sit next to their operator wherever the operation is, and
 long inputs, rare in training, gave the learned absolute positions little to learn
-from. Cross-attention has no positions. The decoder is causal; incremental decoding
+from. Every token also carries its tree position (``tree_positions``): the path of its
+node and of the next open slot, so that cross-attention can find the source node a
+step's output node comes from by its path, wherever the tokens are. The decoder is causal; incremental decoding
 keeps a key/value cache (self-attention grows by one step, cross-attention keys and
 values are computed once). Greedy, beam and sampled decoding share that cache.
 """
@@ -18,6 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import ModelConfig
 
@@ -136,6 +139,7 @@ class Brain(nn.Module):
         d = cfg.d_model
         self.tok = nn.Embedding(V.vocab_size(), d)
         self.place = nn.Embedding(V.MAX_PLACE + 1, d)
+        self.tree = nn.Linear(TP.FEATURES, d, bias=False)
         self.drop = nn.Dropout(cfg.dropout)
         self.encoder = nn.ModuleList(Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout, False) for _ in range(cfg.encoder_layers))
         self.decoder = nn.ModuleList(Block(d, cfg.n_heads, cfg.d_ff, cfg.dropout, True) for _ in range(cfg.decoder_layers))
@@ -144,6 +148,7 @@ class Brain(nn.Module):
         self.head = nn.Linear(d, V.vocab_size(), bias=False)
         self.head.weight = self.tok.weight  # tied input/output embeddings
         self.apply(self._init)
+        nn.init.zeros_(self.tree.weight)  # start as a model without tree positions, and learn their use
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -152,22 +157,22 @@ class Brain(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def _embed(self, ids, places):
-        return self.drop(self.tok(ids) + self.place(places))
+    def _embed(self, ids, places, tree):
+        return self.drop(self.tok(ids) + self.place(places) + self.tree(tree))
 
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend)."""
         if src.shape[1] > self.cfg.max_source_len:
             raise ValueError(f"source of {src.shape[1]} tokens is longer than max_source_len {self.cfg.max_source_len}")
         mask = (src != V.PAD)[:, None, None, :]
-        x = self._embed(src, _places(src))
+        x = self._embed(src, _places(src), TP.features(src))
         for blk in self.encoder:
             x = blk(x, self_mask=mask)
         return self.ln_enc(x), mask
 
     def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits [B, T, vocab]; position t sees tgt_in[:, :t+1] only."""
-        x = self._embed(tgt_in, _places(tgt_in))
+        x = self._embed(tgt_in, _places(tgt_in), TP.features(tgt_in))
         for blk in self.decoder:
             x = blk(x, mem=mem, mem_mask=mem_mask, causal=True)
         return self.head(self.ln_dec(x))
@@ -178,8 +183,8 @@ class Brain(nn.Module):
 
     # ------------------------------------------------------------ incremental decoding
 
-    def _step(self, tok, place, mem, mem_mask, caches):
-        x = self._embed(tok, place)
+    def _step(self, tok, place, tree, mem, mem_mask, caches):
+        x = self._embed(tok, place, tree)
         for blk, c in zip(self.decoder, caches):
             x = blk(x, mem=mem, mem_mask=mem_mask, cache=c)
         return self.head(self.ln_dec(x))[:, -1].float()
@@ -191,16 +196,19 @@ class Brain(nn.Module):
         caches = [{"self": {}, "cross": {}} for _ in self.decoder]
         tok = torch.full((b, 1), V.BOS, dtype=torch.long, device=src.device)
         place = torch.zeros_like(tok)
+        slots = [TP.Slots() for _ in range(b)]
+        tree = TP.step_features(slots, [V.BOS] * b, src.device)
         done = torch.zeros(b, dtype=torch.bool, device=src.device)
         out = []
         for _ in range(min(max_len, self.cfg.max_target_len)):
-            nxt = choose(self._step(tok, place, mem, mask, caches))
+            nxt = choose(self._step(tok, place, tree, mem, mask, caches))
             nxt = torch.where(done, torch.full_like(nxt, V.PAD), nxt)
             out.append(nxt)
             done |= nxt == V.EOS
             if bool(done.all()):
                 break
             place = _next_place(place[:, 0], nxt)
+            tree = TP.step_features(slots, nxt.tolist(), src.device)
             tok = nxt[:, None]
         return torch.stack(out, 1) if out else torch.zeros((b, 0), dtype=torch.long, device=src.device)
 
@@ -228,6 +236,8 @@ class Brain(nn.Module):
         dev = src.device
         tok = torch.full((b * width, 1), V.BOS, dtype=torch.long, device=dev)
         place = torch.zeros_like(tok)
+        slots = [TP.Slots() for _ in range(b * width)]
+        tree = TP.step_features(slots, [V.BOS] * (b * width), dev)
         score = torch.full((b, width), float("-inf"), device=dev)
         score[:, 0] = 0.0
         done = torch.zeros(b * width, dtype=torch.bool, device=dev)
@@ -235,7 +245,7 @@ class Brain(nn.Module):
         seqs = torch.zeros((b * width, 0), dtype=torch.long, device=dev)
         nv = V.vocab_size()
         for _ in range(min(max_len, self.cfg.max_target_len)):
-            logp = torch.log_softmax(self._step(tok, place, mem, mask, caches), -1)
+            logp = torch.log_softmax(self._step(tok, place, tree, mem, mask, caches), -1)
             # a finished hypothesis only extends with PAD, at no cost
             frozen = torch.full_like(logp, float("-inf"))
             frozen[:, V.PAD] = 0.0
@@ -256,6 +266,8 @@ class Brain(nn.Module):
             if bool(done.all()):
                 break
             place = _next_place(place.index_select(0, parent)[:, 0], nxt)
+            slots = [slots[i].copy() for i in parent.tolist()]
+            tree = TP.step_features(slots, nxt.tolist(), dev)
             tok = nxt[:, None]
         best = (score / lengths.view(b, width).clamp(min=1)).argmax(-1)
         return seqs.view(b, width, -1)[torch.arange(b, device=dev), best]
