@@ -45,12 +45,13 @@ def main() -> None:
         for name, batches in arms.items():
             rows, start, k = 0, time.perf_counter(), r * 97
             while time.perf_counter() - start < args.seconds:
-                src, tgt_in, tgt_out = collate(batches[k % len(batches)])
-                loss = F.cross_entropy(model(src, tgt_in).flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD)
+                b = collate(batches[k % len(batches)])
+                loss = F.cross_entropy(model(b.src, b.tgt_in, b.src_tree, b.tgt_tree).flatten(0, 1), b.tgt_out.flatten(),
+                                       ignore_index=V.PAD)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                rows, k = rows + src.shape[0], k + 1
+                rows, k = rows + b.src.shape[0], k + 1
             rate[name].append(rows / (time.perf_counter() - start))
     for name, r in rate.items():
         print(f"{name:>9}: {sum(r) / len(r):,.0f} rows/s (rounds: {', '.join(f'{x:,.0f}' for x in r)})")

@@ -201,7 +201,7 @@ def test_ged_targets_are_the_steps(tmp_path):
     cfg = C.from_dict(tiny(tmp_path))
     batch = Curriculum(cfg).examples(2, "train")[:32]
     assert any(len(V.step_pairs(e[2])) > 1 for e in batch)
-    _, _, tgt_out = collate(batch)
+    tgt_out = collate(batch).tgt_out
     perfect = torch.nn.functional.one_hot(tgt_out, V.vocab_size()).float()
     assert teacher_forced_ged(perfect, batch, cfg) == 0.0
     wrong = torch.nn.functional.one_hot(torch.full_like(tgt_out, V.INDEX["P"]), V.vocab_size()).float()

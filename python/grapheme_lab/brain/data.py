@@ -17,11 +17,12 @@ import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from grapheme_lab import generate
+from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import Config
 
@@ -185,14 +186,26 @@ def pad(seqs: list[list[int]], device: torch.device | str = "cpu") -> torch.Tens
     return out.to(device)
 
 
-def collate(examples: list[Example], device: torch.device | str = "cpu"):
-    """(src [B,S], tgt_in [B,T], tgt_out [B,T]) padded with PAD; tgt_in starts with BOS."""
+class Batch(NamedTuple):
+    """A batch's tensors: ids [B, S] and [B, T] padded with PAD (``tgt_in`` starts with
+    BOS), and the tree features of ``src`` and ``tgt_in`` (see ``tree_positions``)."""
+
+    src: torch.Tensor
+    tgt_in: torch.Tensor
+    tgt_out: torch.Tensor
+    src_tree: torch.Tensor
+    tgt_tree: torch.Tensor
+
+
+def collate(examples: list[Example], device: torch.device | str = "cpu") -> Batch:
+    """The examples as tensors; training runs this in the batch-preparing thread, so the
+    tree features cost the training step nothing."""
     src, tgt_out = pad([e[0] for e in examples]), pad([e[1] for e in examples])
     tgt_in = torch.full_like(tgt_out, V.PAD)
     for i, (_, b, _) in enumerate(examples):
         tgt_in[i, 0] = V.BOS
         tgt_in[i, 1 : len(b)] = torch.tensor(b[:-1])
-    return src.to(device), tgt_in.to(device), tgt_out.to(device)
+    return Batch(*(x.to(device) for x in (src, tgt_in, tgt_out, TP.features(src), TP.features(tgt_in))))
 
 
 def length_bucketed(examples: Iterator[Example], batch_size: int, rng: random.Random) -> Iterator[list[Example]]:

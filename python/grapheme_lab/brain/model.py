@@ -160,26 +160,29 @@ class Brain(nn.Module):
     def _embed(self, ids, places, tree):
         return self.drop(self.tok(ids) + self.place(places) + self.tree(tree))
 
-    def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend)."""
+    def encode(self, src: torch.Tensor, tree: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend); ``tree``: the
+        tree features of ``src`` when already worked out."""
         if src.shape[1] > self.cfg.max_source_len:
             raise ValueError(f"source of {src.shape[1]} tokens is longer than max_source_len {self.cfg.max_source_len}")
         mask = (src != V.PAD)[:, None, None, :]
-        x = self._embed(src, _places(src), TP.features(src))
+        x = self._embed(src, _places(src), TP.features(src) if tree is None else tree)
         for blk in self.encoder:
             x = blk(x, self_mask=mask)
         return self.ln_enc(x), mask
 
-    def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor) -> torch.Tensor:
+    def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor,
+               tree: torch.Tensor | None = None) -> torch.Tensor:
         """Teacher-forced logits [B, T, vocab]; position t sees tgt_in[:, :t+1] only."""
-        x = self._embed(tgt_in, _places(tgt_in), TP.features(tgt_in))
+        x = self._embed(tgt_in, _places(tgt_in), TP.features(tgt_in) if tree is None else tree)
         for blk in self.decoder:
             x = blk(x, mem=mem, mem_mask=mem_mask, causal=True)
         return self.head(self.ln_dec(x))
 
-    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        mem, mask = self.encode(src)
-        return self.decode(tgt_in, mem, mask)
+    def forward(self, src: torch.Tensor, tgt_in: torch.Tensor, src_tree: torch.Tensor | None = None,
+                tgt_tree: torch.Tensor | None = None) -> torch.Tensor:
+        mem, mask = self.encode(src, src_tree)
+        return self.decode(tgt_in, mem, mask, tgt_tree)
 
     # ------------------------------------------------------------ incremental decoding
 

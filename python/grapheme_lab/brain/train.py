@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
-from grapheme_lab.brain.data import Curriculum, Example, collate, rank_slice
+from grapheme_lab.brain.data import Batch, Curriculum, Example, collate, rank_slice
 from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
 from grapheme_lab.brain.model import Brain, num_params, sequence_logprobs_of, shift_right
 from grapheme_lab.config import Config
@@ -115,6 +115,14 @@ def amp_context(cfg: Config, device: torch.device):
     return torch.autocast(device_type=device.type, dtype=dtype), scaler
 
 
+def my_slices(batches: Iterator[list[Example]], d: Dist) -> Iterator[tuple[list[Example], list[Example], Batch | None]]:
+    """Each global batch with this rank's slice of it and that slice's tensors (no slice
+    when the batch has fewer rows than ranks)."""
+    for batch in batches:
+        mine = rank_slice(batch, d.rank, d.world) if len(batch) >= d.world else []
+        yield batch, mine, collate(mine, d.device) if mine else None
+
+
 def prefetch(it: Iterator, enabled: bool, depth: int = 2) -> Iterator:
     """Runs ``it`` in a background thread, ``depth`` items ahead (order unchanged)."""
     if not enabled:
@@ -190,15 +198,15 @@ def example_targets(batch: list[Example], cfg: Config) -> list[str]:
     return [V.tokens_to_polish(V.decode(e[1]), cfg.data.number_order) or "" for e in batch]
 
 
-def train_step(model, raw: Brain, batch: list[Example], cfg: Config, d: Dist, ged_loss: GEDLoss | None,
-               amp, step: int) -> tuple[torch.Tensor, float | None, torch.Tensor]:
+def train_step(model, raw: Brain, batch: list[Example], tensors: Batch, cfg: Config, d: Dist,
+               ged_loss: GEDLoss | None, amp, step: int) -> tuple[torch.Tensor, float | None, torch.Tensor]:
     """Loss of this rank's slice (scaled for DDP) and, for GED losses, the expected GED."""
-    src, tgt_in, tgt_out = collate(batch, d.device)
+    src, tgt_in, tgt_out = tensors.src, tensors.tgt_in, tensors.tgt_out
     ntok = d.sum(float((tgt_out != V.PAD).sum()))[0]
     b = src.shape[0]
     if ged_loss is None:
         with amp:
-            logits = model(src, tgt_in)
+            logits = model(src, tgt_in, tensors.src_tree, tensors.tgt_tree)
         ce = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,
                              reduction="sum", label_smoothing=cfg.loss.label_smoothing)
         return ce / ntok * d.world, None, logits
@@ -308,21 +316,20 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
         loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, False
-        batches = prefetch(data.batches(level, state.epoch, t.batch_size), cfg.hardware.parallel_batches)
+        batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
 
             log.bar = tqdm(total=n_batches, desc=f"level {level}", leave=False, dynamic_ncols=True)
-        for i, batch in enumerate(batches, 1):
-            if len(batch) < d.world:
+        for i, (batch, mine, tensors) in enumerate(batches, 1):
+            if not mine:
                 skipped += len(batch)
                 continue
             lr = lr_at(cfg, state.step_in_level, total_steps)
             for g in optimizer.param_groups:
                 g["lr"] = lr
-            mine = rank_slice(batch, d.rank, d.world)
             local_rows += len(mine)
-            loss, ged, logits = train_step(model, raw, mine, cfg, d, ged_loss, amp, state.global_step)
+            loss, ged, logits = train_step(model, raw, mine, tensors, cfg, d, ged_loss, amp, state.global_step)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
