@@ -116,10 +116,12 @@ def _row_features(row: tuple[int, ...]) -> np.ndarray:
 def features(ids: torch.Tensor) -> torch.Tensor:
     """Tree features of a [B, T] batch of token ids (PAD at the end of a row)."""
     b, t = ids.shape
-    out = np.zeros((b, t * FEATURES), dtype=np.float32)
+    flat = []
     for i, row in enumerate(ids.tolist()):
         n = row.index(V.PAD) if V.PAD in row else t
-        out[i, _row_features(tuple(row[:n]))] = 1.0
+        flat.append(_row_features(tuple(row[:n])) + i * t * FEATURES)
+    out = np.zeros(b * t * FEATURES, dtype=np.float32)
+    out[np.concatenate(flat)] = 1.0
     return torch.from_numpy(out.reshape(b, t, FEATURES)).to(ids.device)
 
 
