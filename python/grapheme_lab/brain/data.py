@@ -198,8 +198,7 @@ class Batch(NamedTuple):
 
 
 def collate(examples: list[Example], device: torch.device | str = "cpu") -> Batch:
-    """The examples as tensors; training runs this in the batch-preparing thread, so the
-    tree features cost the training step nothing."""
+    """The examples as tensors (training runs this in the batch-preparing thread)."""
     src, tgt_out = pad([e[0] for e in examples]), pad([e[1] for e in examples])
     tgt_in = torch.full_like(tgt_out, V.PAD)
     for i, (_, b, _) in enumerate(examples):

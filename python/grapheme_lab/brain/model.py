@@ -7,9 +7,10 @@ absolute: a step's operands sit next to their operator wherever the operation is
 long inputs, rare in training, gave the learned absolute positions little to learn
 from. Every token also carries its tree position (``tree_positions``): the path of its
 node and of the next open slot, so that cross-attention can find the source node a
-step's output node comes from by its path, wherever the tokens are. The decoder is causal; incremental decoding
-keeps a key/value cache (self-attention grows by one step, cross-attention keys and
-values are computed once). Greedy, beam and sampled decoding share that cache.
+step's output node comes from by its path, wherever the tokens are. The decoder is
+causal; incremental decoding keeps a key/value cache (self-attention grows by one step,
+cross-attention keys and values are computed once) and extends the tree positions one
+token at a time. Greedy, beam and sampled decoding share that cache.
 """
 
 from __future__ import annotations
