@@ -200,7 +200,9 @@ class Batch(NamedTuple):
 
 def collate(examples: list[Example], device: torch.device | str = "cpu") -> Batch:
     """The examples as tensors (training runs this in the batch-preparing thread)."""
-    src, tgt_in, tgt_out = (pad(seqs) for seqs in zip(*((e[0], [V.BOS] + e[1][:-1], e[1]) for e in examples)))
+    src = pad([e[0] for e in examples])
+    tgt_in = pad([[V.BOS] + e[1][:-1] for e in examples])
+    tgt_out = pad([e[1] for e in examples])
     return Batch(*(x.to(device) for x in (src, tgt_in, tgt_out, TP.features(src), TP.features(tgt_in))))
 
 

@@ -90,27 +90,19 @@ class Slots:
         return _indices(own, 0) + _indices(nxt, PATH_FEATURES)
 
 
-def features_of(rows: list[list[int]], length: int, slots: list[Slots] | None = None) -> np.ndarray:
-    """Tree features [B, length, FEATURES] of token sequences, each parsed from its start
-    or fed on to the parse states ``slots``."""
-    flat: list[int] = []  # indices into the flattened output, set at once
-    for b, row in enumerate(rows):
-        s = Slots() if slots is None else slots[b]
-        for t, tok in enumerate(row[:length]):
-            if tok == V.PAD:
-                break
-            base = (b * length + t) * FEATURES
-            flat += [base + i for i in s.feed(tok)]
-    out = np.zeros(len(rows) * length * FEATURES, dtype=np.float32)
+def _dense(flat, rows: int, length: int, device) -> torch.Tensor:
+    """[rows, length, FEATURES] features, 1 at the ``flat`` indices of the flattened tensor."""
+    out = np.zeros(rows * length * FEATURES, dtype=np.float32)
     out[flat] = 1.0
-    return out.reshape(len(rows), length, FEATURES)
+    return torch.from_numpy(out.reshape(rows, length, FEATURES)).to(device)
 
 
 @functools.lru_cache(maxsize=1 << 19)
 def _row_features(row: tuple[int, ...]) -> np.ndarray:
-    """Indices of the nonzero features of one row, flattened over [len(row), FEATURES]
-    (training sees each example once an epoch, so its features are worked out once)."""
-    return np.flatnonzero(features_of([list(row)], len(row))[0]).astype(np.int32)
+    """Indices of the nonzero features of one row (no PAD), flattened over [len(row),
+    FEATURES] (training sees each example once an epoch, so its features are worked out once)."""
+    s = Slots()
+    return np.array([t * FEATURES + i for t, tok in enumerate(row) for i in s.feed(tok)], dtype=np.int32)
 
 
 def features(ids: torch.Tensor) -> torch.Tensor:
@@ -120,11 +112,11 @@ def features(ids: torch.Tensor) -> torch.Tensor:
     for i, row in enumerate(ids.tolist()):
         n = row.index(V.PAD) if V.PAD in row else t
         flat.append(_row_features(tuple(row[:n])) + i * t * FEATURES)
-    out = np.zeros(b * t * FEATURES, dtype=np.float32)
-    out[np.concatenate(flat)] = 1.0
-    return torch.from_numpy(out.reshape(b, t, FEATURES)).to(ids.device)
+    return _dense(np.concatenate(flat), b, t, ids.device)
 
 
 def step_features(slots: list[Slots], tokens: list[int], device) -> torch.Tensor:
-    """Feed one token to each row's parse state; their features [B, 1, FEATURES]."""
-    return torch.from_numpy(features_of([[tok] for tok in tokens], 1, slots)).to(device)
+    """Feed one token to each row's parse state (PAD, after a row's end, is not fed); their
+    features [B, 1, FEATURES]."""
+    flat = [b * FEATURES + i for b, (s, tok) in enumerate(zip(slots, tokens)) if tok != V.PAD for i in s.feed(tok)]
+    return _dense(flat, len(slots), 1, device)
