@@ -1,7 +1,9 @@
-"""Training rows a second with batches bucketed by length against plain batches of the
-same epoch, interleaved in one process (so both see the same load), on one thread.
+"""Training rows a second of one arm against another, interleaved in one process (so both
+see the same load): batches bucketed by length against plain batches of the same epoch, on
+one thread (``--compare buckets``), or bucketed batches on 1 against 2 threads (``threads``).
 
     python benches/brain_batches.py --config configs/quickstart.toml --level 2
+    python benches/brain_batches.py --config configs/quickstart.toml --level 2 --compare threads
 """
 
 from __future__ import annotations
@@ -24,17 +26,18 @@ def main() -> None:
     ap.add_argument("--level", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10.0, help="per arm and round")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compare", choices=("buckets", "threads"), default="buckets")
     args = ap.parse_args()
-    torch.set_num_threads(1)
     cfg = C.load(args.config)
     data = Curriculum(cfg)
     bs = cfg.training.batch_size
     examples = list(data.epoch(args.level, 0))
-    arms = {
-        "plain": [examples[i : i + bs] for i in range(0, len(examples), bs)],
-        "bucketed": list(data.batches(args.level, 0, bs)),
-    }
-    for name, batches in arms.items():
+    bucketed = list(data.batches(args.level, 0, bs))
+    arms = {  # name: (batches, threads)
+        "plain": ([examples[i : i + bs] for i in range(0, len(examples), bs)], 1),
+        "bucketed": (bucketed, 1),
+    } if args.compare == "buckets" else {"1 thread": (bucketed, 1), "2 threads": (bucketed, 2)}
+    for name, (batches, _) in arms.items():
         tokens = sum(len(e[0]) + len(e[1]) for b in batches for e in b)
         padded = sum(len(b) * (max(len(e[0]) for e in b) + max(len(e[1]) for e in b)) for b in batches)
         print(f"{name:>9}: {len(batches)} batches of {bs}, {1 - tokens / padded:.0%} of the tensors padding")
@@ -42,7 +45,8 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate)
     rate: dict[str, list[float]] = {name: [] for name in arms}
     for r in range(args.rounds):
-        for name, batches in arms.items():
+        for name, (batches, threads) in arms.items():
+            torch.set_num_threads(threads)
             rows, start, k = 0, time.perf_counter(), r * 97
             while time.perf_counter() - start < args.seconds:
                 b = collate(batches[k % len(batches)])
@@ -55,7 +59,8 @@ def main() -> None:
             rate[name].append(rows / (time.perf_counter() - start))
     for name, r in rate.items():
         print(f"{name:>9}: {sum(r) / len(r):,.0f} rows/s (rounds: {', '.join(f'{x:,.0f}' for x in r)})")
-    print(f"bucketed / plain: {sum(rate['bucketed']) / sum(rate['plain']):.2f}x")
+    first, second = rate
+    print(f"{second} / {first}: {sum(rate[second]) / sum(rate[first]):.2f}x")
 
 
 if __name__ == "__main__":
