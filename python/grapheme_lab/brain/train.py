@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
+from grapheme_lab.brain.cpu import idle_cpus, threads_to_use
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import Batch, Curriculum, Example, collate, rank_slice
 from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
@@ -256,11 +257,15 @@ def validate(raw: Brain, examples: list[Example], cfg: Config, d: Dist) -> dict[
 def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
     """Train through the curriculum; returns a summary (final level, history, validation accuracy)."""
     d = Dist(cfg)
-    if cfg.hardware.num_threads > 0:
-        torch.set_num_threads(cfg.hardware.num_threads)
+    asked = cfg.hardware.num_threads or torch.get_num_threads()
+    idle = idle_cpus() if asked > 1 and d.device.type == "cpu" else None
+    torch.set_num_threads(threads_to_use(asked, idle))
     random.seed(cfg.training.seed)
     torch.manual_seed(cfg.training.seed)
     log = Log(cfg, d.main, verbose)
+    if torch.get_num_threads() < asked:
+        log.line(f"Using {torch.get_num_threads()} of {asked} threads: {idle:.1f} CPUs idle, "
+                 "and a thread that shares a busy core holds up the others")
     raw = Brain(cfg.model).to(d.device)
     optimizer = make_optimizer(cfg, raw)
     state = CurriculumState(level=cfg.curriculum.start_level)
