@@ -200,10 +200,10 @@ class Batch(NamedTuple):
 
 def collate(examples: list[Example], device: torch.device | str = "cpu") -> Batch:
     """The examples as tensors (training runs this in the batch-preparing thread)."""
-    src = pad([e[0] for e in examples])
-    tgt_in = pad([[V.BOS] + e[1][:-1] for e in examples])
-    tgt_out = pad([e[1] for e in examples])
-    return Batch(*(x.to(device) for x in (src, tgt_in, tgt_out, TP.features(src), TP.features(tgt_in))))
+    sources, inputs = [e[0] for e in examples], [[V.BOS] + e[1][:-1] for e in examples]
+    src, tgt_in, tgt_out = pad(sources), pad(inputs), pad([e[1] for e in examples])
+    trees = TP.rows_features(sources, src.shape[1]), TP.rows_features(inputs, tgt_in.shape[1])
+    return Batch(*(x.to(device) for x in (src, tgt_in, tgt_out, *trees)))
 
 
 def length_bucketed(examples: Iterator[Example], batch_size: int, rng: random.Random) -> Iterator[list[Example]]:

@@ -107,12 +107,15 @@ def _row_features(row: tuple[int, ...]) -> np.ndarray:
 
 def features(ids: torch.Tensor) -> torch.Tensor:
     """Tree features of a [B, T] batch of token ids (PAD at the end of a row)."""
-    b, t = ids.shape
-    flat = []
-    for i, row in enumerate(ids.tolist()):
-        n = row.index(V.PAD) if V.PAD in row else t
-        flat.append(_row_features(tuple(row[:n])) + i * t * FEATURES)
-    return _dense(np.concatenate(flat), b, t, ids.device)
+    rows = [row[: row.index(V.PAD)] if V.PAD in row else row for row in ids.tolist()]
+    return rows_features(rows, ids.shape[1], ids.device)
+
+
+def rows_features(rows: list[list[int]], length: int, device="cpu") -> torch.Tensor:
+    """Tree features [B, length, FEATURES] of token rows without PAD, each at most ``length``
+    long (the batch they are padded into)."""
+    flat = [_row_features(tuple(row)) + i * length * FEATURES for i, row in enumerate(rows)]
+    return _dense(np.concatenate(flat), len(rows), length, device)
 
 
 def step_features(slots: list[Slots], tokens: list[int], device) -> torch.Tensor:
