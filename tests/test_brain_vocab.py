@@ -60,14 +60,44 @@ def test_step_pairs():
     ("(mod 7/2 2)", ["3/2"]),  # not + - * /: its value at once
 ])
 def test_fraction_operations_are_written_over_integers(polish, lines):
+    assert reduced_lines(polish) == lines
+
+
+@pytest.mark.parametrize("polish, lines", [
+    ("(* 34 27)", ["(+ (* 4 27) (* 30 27))", "(+ 108 810)", "918"]),
+    ("(* 132 -25)", ["(+ (* 132 -5) (* 132 -20))", "(+ -660 -2640)", "-3300"]),  # the shorter factor is cut
+    ("(* 30 -27)", ["-810"]),  # one nonzero digit: multiplied out at once
+    ("(* 7 132)", ["924"]),
+    ("(* 123 456)", ["(+ (* 3 456) (* 120 456))", "(+ 1368 (+ (* 20 456) (* 100 456)))",
+                     "(+ 1368 (+ 9120 45600))", "(+ 1368 54720)", "56088"]),
+    ("(+ 1/12 1/34)", ["(/ (+ 34 12) (* 12 34))", "(/ 46 (+ (* 2 34) (* 10 34)))", "(/ 46 (+ 68 340))",
+                       "(/ 46 408)", "23/204"]),  # cross products are split too
+])
+def test_products_of_many_digits_are_split(polish, lines):
+    assert reduced_lines(polish) == lines
+
+
+@pytest.mark.parametrize("polish, lines", [
+    ("(mod 187 7)", ["(- 187 (* 7 26))", "(- 187 182)", "5"]),
+    ("(mod 9 13)", ["9"]),  # a quotient of 0: the remainder at once
+    ("(mod -7 3)", ["(- -7 (* 3 -3))", "(- -7 -9)", "2"]),  # floored, like the engine
+    ("(mod 180 12)", ["(- 180 (* 12 15))", "(- 180 (+ (* 2 15) (* 10 15)))", "(- 180 (+ 30 150))",
+                      "(- 180 180)", "0"]),
+])
+def test_remainders_are_written_through_their_quotient(polish, lines):
+    assert reduced_lines(polish) == lines
+
+
+def reduced_lines(polish: str) -> list[str]:
+    """Each step's line of a literal expression, checked to end at its value at once."""
     tree = V._tree(polish, {})
     out = []
     while not isinstance(tree, Fraction):
         tree = V._reduce(tree)
         out.append(tree)
-    assert [V.tokens_to_polish(V._tree_tokens(t, "lsd")) for t in out] == lines
     op, *args = V._tree(polish, {})
-    assert out[-1] == V._apply(op, args)  # the same value as at once
+    assert out[-1] == V._apply(op, args)
+    return [V.tokens_to_polish(V._tree_tokens(t, "lsd")) for t in out]
 
 
 def test_is_value():
