@@ -208,9 +208,11 @@ def _split_product(a: int, b: int) -> Any:
     place = 1
     while (abs(x) // place) % 10 == 0:
         place *= 10
-    low = (abs(x) // place) % 10 * place * (-1 if x < 0 else 1)
-    parts = [(Fraction(low), Fraction(other)), (Fraction(x - low), Fraction(other))]
-    return ("+", *(("*", p, q) if cut_left else ("*", q, p) for p, q in parts))
+    low = abs(x) // place % 10 * place * (-1 if x < 0 else 1)
+    low, rest, other = Fraction(low), Fraction(x - low), Fraction(other)
+    if cut_left:
+        return ("+", ("*", low, other), ("*", rest, other))
+    return ("+", ("*", other, low), ("*", other, rest))
 
 
 def _step(op: str, args: list[Fraction]) -> Any:
@@ -219,11 +221,12 @@ def _step(op: str, args: list[Fraction]) -> Any:
     of integers written through its quotient, ``a - b*q`` (``187 mod 7`` -> ``187 - 7*26``).
     The quotient is the one hard part of a remainder, and a remainder at once was right
     about a third of the time (docs/training.md)."""
-    if op in ("+", "-", "*", "/") and any(v.denominator != 1 for v in args):
+    integers = all(v.denominator == 1 for v in args)
+    if op in ("+", "-", "*", "/") and not integers:
         return _over_integers(op, *args)
     if op == "*" and min(map(_nonzero_digits, map(int, args))) >= 2:
         return _split_product(*map(int, args))
-    if op == "mod" and all(v.denominator == 1 for v in args) and args[1] and args[0] // args[1]:
+    if op == "mod" and integers and args[1] and args[0] // args[1]:
         a, b = args
         return ("-", a, ("*", b, Fraction(a // b)))
     return _apply(op, args)
