@@ -78,14 +78,38 @@ def test_products_of_many_digits_are_split(polish, lines):
 
 
 @pytest.mark.parametrize("polish, lines", [
-    ("(mod 187 7)", ["(- 187 (* 7 26))", "(- 187 182)", "5"]),
+    ("(mod 187 7)", ["(mod (- 187 (* 7 26)) 7)", "(mod (- 187 182) 7)", "(mod 5 7)", "5"]),
     ("(mod 9 13)", ["9"]),  # a quotient of 0: the remainder at once
-    ("(mod -7 3)", ["(- -7 (* 3 -3))", "(- -7 -9)", "2"]),  # floored, like the engine
-    ("(mod 180 12)", ["(- 180 (* 12 15))", "(- 180 (+ (* 2 15) (* 10 15)))", "(- 180 (+ 30 150))",
-                      "(- 180 180)", "0"]),
+    ("(mod -7 3)", ["(mod (- -7 (* 3 -3)) 3)", "(mod (- -7 -9) 3)", "(mod 2 3)", "2"]),  # floored, like the engine
+    ("(mod 180 12)", ["(mod (- 180 (* 12 15)) 12)", "(mod (- 180 (+ (* 2 15) (* 10 15))) 12)",
+                      "(mod (- 180 (+ 30 150)) 12)", "(mod (- 180 180) 12)", "(mod 0 12)", "0"]),
 ])
 def test_remainders_are_written_through_their_quotient(polish, lines):
     assert reduced_lines(polish) == lines
+
+
+def step_polish(pairs):
+    return [(V.tokens_to_polish(s), V.tokens_to_polish(t)) for s, t in pairs]
+
+
+def test_correction_steps_recover_from_a_quotient_off_by_one():
+    def row(a, b):
+        return {"level": 1, "input_polish": f"(mod {a} {b})", "expected_result": float(a % b), "bindings": []}
+
+    misses = set()
+    for a in range(150, 200):
+        chain = step_polish(V.correction_pairs(row(a, 7)))
+        first = V._tree(chain[0][0], {})  # (mod (- a (* 7 q')) 7)
+        misses.add(int(first[1][2][2]) - a // 7)
+        assert chain[-1] == (f"(mod {a % 7} 7)", str(a % 7))  # every chain ends at the right remainder
+        assert all(t == s2 for (_, t), (s2, _) in zip(chain, chain[1:]))  # one chain, each step from the last
+    assert misses == {-1, 1}  # a hash of the row says which way: both occur
+    assert V.correction_pairs({"level": 1, "input_polish": "(+ 2 3)", "expected_result": 5.0}) == []
+
+
+def test_a_wrong_quotient_keeps_the_value():
+    assert V._miss_quotients(V._tree("(mod (- 30 (* 4 7)) 4)", {}), 1) == V._tree("(mod (- 30 (* 4 8)) 4)", {})
+    assert V._apply("mod", [Fraction(30 - 4 * 8), Fraction(4)]) == 2
 
 
 def reduced_lines(polish: str) -> list[str]:

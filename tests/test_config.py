@@ -60,6 +60,8 @@ def test_unknown_section(tmp_path):
         ("[model]\nd_model = 30\nn_heads = 4\n", r"not a multiple of n_heads"),
         ("[training]\nbatch_size = 0\n", r"batch_size must be > 0"),
         ("[data]\nsamples = { 9 = 10 }\n", r"data.samples"),
+        ("[data]\nrepeat = { \"sqrt\" = 2 }\n", r"\[data.repeat\] needs operator = times"),
+        ("[data]\nrepeat = { \"/\" = 0 }\n", r"data.repeat"),
         ("[training\n", r"not valid TOML"),
     ],
 )

@@ -103,6 +103,17 @@ def test_log_events_and_replay(tmp_path):
     assert [e[2]["id"] for e in data.epoch(2, 1)] != [e[2]["id"] for e in rows]
 
 
+def test_repeat_multiplies_level_one_rows_of_an_operator(tmp_path):
+    d = tiny(tmp_path)
+    plain = Curriculum(C.from_dict(d))
+    repeated = Curriculum(C.from_dict({**d, "data": {**d.get("data", {}), "repeat": {"/": 3}}}))
+    for level in (1, 2):
+        for row in plain.rows(level, "train")[:200]:
+            times = 3 if level == 1 and row["input_polish"].startswith("(/ ") else 1
+            assert repeated.training_examples(row) == plain.training_examples(row) * times
+    assert any(r["input_polish"].startswith("(/ ") for r in plain.rows(1, "train")[:200])
+
+
 def test_batches_bucket_by_length(tmp_path):
     import math
 

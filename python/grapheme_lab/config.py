@@ -108,6 +108,8 @@ class DataConfig:
     samples: dict = dataclasses.field(default_factory=dict)
     target: str = "answer"  # "answer", or "steps": levels 1-3 learned one reduction step at a time
     number_order: str = "lsd"  # digits least significant first ("lsd") or as written ("msd")
+    # level-1 rows of an operator seen this many times an epoch (e.g. {"/" = 3}); others once
+    repeat: dict = dataclasses.field(default_factory=dict)
 
 
 SECTIONS: dict[str, type] = {
@@ -203,6 +205,9 @@ def _validate(cfg: Config, where: str) -> None:
     for k, v in cfg.data.samples.items():
         if k not in {str(i) for i in range(1, 8)} or isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise GraphemeError(f"{where}: [data.samples] needs level = rows (levels 1-7, rows >= 1), got {k} = {v!r}")
+    for k, v in cfg.data.repeat.items():
+        if k not in ("+", "-", "*", "/", "^", "mod", "neg") or isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise GraphemeError(f"{where}: [data.repeat] needs operator = times (an operator of level 1, times >= 1), got {k} = {v!r}")
 
 
 def from_dict(data: dict[str, Any], where: str = "<config>") -> Config:

@@ -17,7 +17,7 @@ replaced by its value (the first step also substitutes the bindings). An operati
 fraction is first written over integers (``1/4 + 1/6`` -> ``(6 + 4) / (4*6)``, see
 ``_over_integers``), a product of two numbers of several nonzero digits as a sum of
 products by fewer digits (``34*27`` -> ``4*27 + 30*27``, see ``_split_product``), and
-``a mod b`` as ``a - b*q``, so every step of a nested expression is the kind of step a
+``a mod b`` as ``(a - b*q) mod b`` (see ``_remainder``), so every step of a nested expression is the kind of step a
 level-1 row teaches. Solving applies steps until a value comes out. The steps are written out
 separated by ``;``, and the judge reads what follows the last ``;``.
 """
@@ -25,6 +25,7 @@ separated by ``;``, and the judge reads what follows the last ``;``.
 from __future__ import annotations
 
 import re
+import zlib
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -218,7 +219,7 @@ def _split_product(a: int, b: int) -> Any:
 def _step(op: str, args: list[Fraction]) -> Any:
     """What one innermost operation becomes in a step: its value, an operation on a fraction
     written over integers, a product of two many-digit integers split in two, or ``a mod b``
-    of integers written through its quotient, ``a - b*q`` (``187 mod 7`` -> ``187 - 7*26``).
+    of integers written through its quotient (``187 mod 7`` -> ``(187 - 7*26) mod 7``).
     The quotient is the one hard part of a remainder, and a remainder at once was right
     about a third of the time (docs/training.md)."""
     integers = all(v.denominator == 1 for v in args)
@@ -228,8 +229,15 @@ def _step(op: str, args: list[Fraction]) -> Any:
         return _split_product(*map(int, args))
     if op == "mod" and integers and args[1] and args[0] // args[1]:
         a, b = args
-        return ("-", a, ("*", b, Fraction(a // b)))
+        return _remainder(a, b, a // b)
     return _apply(op, args)
+
+
+def _remainder(a: Fraction, b: Fraction, q: Fraction) -> Any:
+    """``a mod b`` written through a quotient ``q``: ``(a - b*q) mod b``, the same value
+    for any integer ``q``. With the right ``q`` the next remainder is its own value; with a
+    wrong one it is a remainder of a small number, and the chain goes on from there."""
+    return ("mod", ("-", a, ("*", b, Fraction(q))), b)
 
 
 def _reduce(tree: Any) -> Any:
@@ -287,6 +295,44 @@ def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str],
         return None
     targets = [_tree_tokens(line, order) for line in lines]
     return list(zip([source_tokens(row, order)] + targets[:-1], targets))
+
+
+def _miss_quotients(tree: Any, miss: int) -> Any:
+    """``tree`` with every written-out remainder's quotient off by ``miss``."""
+    if isinstance(tree, Fraction):
+        return tree
+    if tree[0] == "mod" and _is_remainder(tree):
+        a, b, q = tree[1][1], tree[2], tree[1][2][2]
+        return _remainder(a, b, q + miss)
+    return (tree[0], *(_miss_quotients(c, miss) for c in tree[1:]))
+
+
+def _is_remainder(tree: Any) -> bool:
+    minus = tree[1]
+    return (not isinstance(minus, Fraction) and minus[0] == "-" and not isinstance(minus[2], Fraction)
+            and minus[2][0] == "*" and all(isinstance(x, Fraction) for x in (minus[1], *minus[2][1:], tree[2])))
+
+
+MISSES = (-1, 1)
+
+
+def correction_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str], list[str]]]:
+    """Steps that recover from a wrong quotient: for each line that writes a remainder out
+    through its quotient, the chain from that line with the quotient one too small or one
+    too large (which, a hash of the row says). The model's quotients were often off by a
+    few (docs/training.md); these teach the steps after a miss, never the miss itself."""
+    miss = MISSES[zlib.crc32(row["input_polish"].encode()) % len(MISSES)]
+    out = []
+    for line in reduction_lines(row) or []:
+        tree = _miss_quotients(line, miss)
+        if tree == line:
+            continue
+        chain = [tree]
+        while not isinstance(chain[-1], Fraction) and len(chain) <= MAX_STEPS:
+            chain.append(_reduce(chain[-1]))
+        toks = [_tree_tokens(t, order) for t in chain]
+        out += list(zip(toks[:-1], toks[1:]))
+    return out
 
 
 def target_tokens(row: dict[str, Any], order: str = "lsd") -> list[str]:
