@@ -17,8 +17,8 @@ replaced by its value (the first step also substitutes the bindings). An operati
 fraction is first written over integers (``1/4 + 1/6`` -> ``(6 + 4) / (4*6)``, see
 ``_over_integers``), a product of two numbers of several nonzero digits as a sum of
 products by fewer digits (``34*27`` -> ``4*27 + 30*27``, see ``_split_product``), and
-``a mod b`` as ``(a - b*q) mod b`` (see ``_remainder``), so every step of a nested expression is the kind of step a
-level-1 row teaches. Solving applies steps until a value comes out. The steps are written out
+``a mod b`` as ``(a - b*q) mod b`` (see ``_remainder``), so every step of a nested
+expression is the kind of step a level-1 row teaches. Solving applies steps until a value comes out. The steps are written out
 separated by ``;``, and the judge reads what follows the last ``;``.
 """
 
@@ -308,6 +308,7 @@ def _miss_quotients(tree: Any, miss: int) -> Any:
 
 
 def _is_remainder(tree: Any) -> bool:
+    """Whether a ``mod`` node is a remainder written out, ``(mod (- a (* b q)) b)`` of numbers."""
     minus = tree[1]
     return (not isinstance(minus, Fraction) and minus[0] == "-" and not isinstance(minus[2], Fraction)
             and minus[2][0] == "*" and all(isinstance(x, Fraction) for x in (minus[1], *minus[2][1:], tree[2])))
