@@ -267,19 +267,26 @@ def _bindings(row: dict[str, Any]) -> dict[str, Fraction]:
     return {k: Fraction(Decimal(repr(float(v)))) for k, v in row.get("bindings") or []}
 
 
+def _reductions(tree: Any) -> list[Any]:
+    """The lines that reducing ``tree`` step by step gives, its value last."""
+    lines = []
+    while not isinstance(tree, Fraction):
+        tree = _reduce(tree)
+        lines.append(tree)
+    return lines
+
+
 def reduction_lines(row: dict[str, Any]) -> list[Any] | None:
     """What each step of a level 1-3 row gives (the last one its value), or None when not exact."""
     try:
         tree = row_tree(row)
-        lines = [tree] if row.get("bindings") else []
-        while not isinstance(tree, Fraction):
-            tree = _reduce(tree)
-            lines.append(tree)
+        steps = _reductions(tree)
     except (ValueError, ZeroDivisionError, KeyError, IndexError, ArithmeticError):
         return None
-    if abs(float(tree) - float(row["expected_result"])) > 1e-9 * max(1.0, abs(float(row["expected_result"]))):
+    value = steps[-1] if steps else tree
+    if abs(float(value) - float(row["expected_result"])) > 1e-9 * max(1.0, abs(float(row["expected_result"]))):
         return None
-    return lines
+    return ([tree] if row.get("bindings") else []) + steps
 
 
 def has_steps(row: dict[str, Any], mode: str) -> bool:
@@ -322,17 +329,15 @@ def correction_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list
     through its quotient, the chain from that line with the quotient one too small or one
     too large (which, a hash of the row says). The model's quotients were often off by a
     few (docs/training.md); these teach the steps after a miss, never the miss itself."""
+    if "mod" not in row["input_polish"]:  # only a remainder is written through a quotient
+        return []
     miss = MISSES[zlib.crc32(row["input_polish"].encode()) % len(MISSES)]
     out = []
     for line in reduction_lines(row) or []:
         tree = _miss_quotients(line, miss)
-        if tree == line:
-            continue
-        chain = [tree]
-        while not isinstance(chain[-1], Fraction) and len(chain) <= MAX_STEPS:
-            chain.append(_reduce(chain[-1]))
-        toks = [_tree_tokens(t, order) for t in chain]
-        out += list(zip(toks[:-1], toks[1:]))
+        if tree != line:
+            toks = [_tree_tokens(t, order) for t in [tree] + _reductions(tree)]
+            out += list(zip(toks[:-1], toks[1:]))
     return out
 
 
