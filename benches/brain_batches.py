@@ -1,9 +1,12 @@
 """Training rows a second of one arm against another, interleaved in one process (so both
 see the same load): batches bucketed by length against plain batches of the same epoch, on
-one thread (``--compare buckets``), or bucketed batches on 1 against 2 threads (``threads``).
+one thread (``--compare buckets``), bucketed batches on 1 against 2 threads (``threads``),
+or PyTorch's fused CPU attention kernel against the math one the brain uses on a CPU, on 2
+threads (``attention``).
 
     python benches/brain_batches.py --config configs/quickstart.toml --level 2
     python benches/brain_batches.py --config configs/quickstart.toml --level 2 --compare threads
+    python benches/brain_batches.py --config configs/quickstart.toml --level 2 --compare attention
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import torch.nn.functional as F
 from grapheme_lab import config as C
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, collate
+from grapheme_lab.brain import model as M
 from grapheme_lab.brain.model import Brain
+
+FUSED = [M.SDPBackend.FLASH_ATTENTION]
 
 
 def main() -> None:
@@ -26,18 +32,20 @@ def main() -> None:
     ap.add_argument("--level", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=10.0, help="per arm and round")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--compare", choices=("buckets", "threads"), default="buckets")
+    ap.add_argument("--compare", choices=("buckets", "threads", "attention"), default="buckets")
     args = ap.parse_args()
     cfg = C.load(args.config)
     data = Curriculum(cfg)
     bs = cfg.training.batch_size
     examples = list(data.epoch(args.level, 0))
     bucketed = list(data.batches(args.level, 0, bs))
-    arms = {  # name: (batches, threads)
-        "plain": ([examples[i : i + bs] for i in range(0, len(examples), bs)], 1),
-        "bucketed": (bucketed, 1),
-    } if args.compare == "buckets" else {"1 thread": (bucketed, 1), "2 threads": (bucketed, 2)}
-    for name, (batches, _) in arms.items():
+    plain = [examples[i : i + bs] for i in range(0, len(examples), bs)]
+    arms = {  # name: (batches, threads, CPU attention kernel)
+        "buckets": {"plain": (plain, 1, M.CPU_ATTENTION), "bucketed": (bucketed, 1, M.CPU_ATTENTION)},
+        "threads": {"1 thread": (bucketed, 1, M.CPU_ATTENTION), "2 threads": (bucketed, 2, M.CPU_ATTENTION)},
+        "attention": {"fused": (bucketed, 2, FUSED), "math": (bucketed, 2, M.CPU_ATTENTION)},
+    }[args.compare]
+    for name, (batches, _, _) in arms.items():
         tokens = sum(len(e[0]) + len(e[1]) for b in batches for e in b)
         padded = sum(len(b) * (max(len(e[0]) for e in b) + max(len(e[1]) for e in b)) for b in batches)
         print(f"{name:>9}: {len(batches)} batches of {bs}, {1 - tokens / padded:.0%} of the tensors padding")
@@ -45,8 +53,9 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate)
     rate: dict[str, list[float]] = {name: [] for name in arms}
     for r in range(args.rounds):
-        for name, (batches, threads) in arms.items():
+        for name, (batches, threads, kernel) in arms.items():
             torch.set_num_threads(threads)
+            M.CPU_ATTENTION = kernel
             rows, start, k = 0, time.perf_counter(), r * 97
             while time.perf_counter() - start < args.seconds:
                 b = collate(batches[k % len(batches)])

@@ -10,7 +10,8 @@ from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import BUCKET_WIDTH, Curriculum, collate
-from grapheme_lab.brain.train import lr_at, teacher_forced_ged, train
+from grapheme_lab.brain import train as train_module
+from grapheme_lab.brain.train import level_clock, lr_at, teacher_forced_ged, train
 
 from brain_helpers import tiny
 
@@ -56,6 +57,48 @@ def test_warmup_then_cosine():
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
     assert lrs[60] == pytest.approx(0.55) and lrs[110] == pytest.approx(0.1)
     assert all(a >= b for a, b in zip(lrs[9:], lrs[10:]))
+
+
+def test_cosine_follows_the_time_share_when_it_is_further_along():
+    cfg = C.from_dict({"training": {"learning_rate": 1.0, "warmup_steps": 10, "min_lr_ratio": 0.1}})
+    assert lr_at(cfg, 60, 110, time_spent=0.2) == pytest.approx(0.55)  # steps lead: as before
+    assert lr_at(cfg, 10, 110, time_spent=0.5) == pytest.approx(0.55)  # the clock leads
+    assert lr_at(cfg, 10, 110, time_spent=1.0) == pytest.approx(0.1)
+    assert lr_at(cfg, 3, 110, time_spent=1.0) == pytest.approx(0.04)  # warmup stays by steps
+
+
+class _Sizes:
+    def __init__(self, sizes):
+        self.sizes = sizes
+
+    def train_size(self, level):
+        return self.sizes[level]
+
+
+def test_time_limit_is_shared_out_by_planned_steps():
+    cfg = C.from_dict({"training": {"batch_size": 10, "time_limit_minutes": 10},
+                       "curriculum": {"start_level": 1, "end_level": 3, "replay_fraction": 0.5}})
+    data = _Sizes({1: 1000, 2: 1000, 3: 2000})  # epochs of 100, 150 (with replay) and 300 batches
+    assert level_clock(cfg, data, 1, lambda: 0.0) == pytest.approx([0.0, 600 * 100 / 550])
+    assert level_clock(cfg, data, 2, lambda: 300.0) == pytest.approx([300.0, 300 + 300 * 150 / 450])
+    assert level_clock(cfg, data, 3, lambda: 500.0) == pytest.approx([500.0, 600.0])  # the last level: the rest
+
+
+def test_a_level_out_of_its_time_share_moves_on(tmp_path, monkeypatch):
+    ticks = iter(range(10**9))  # a clock that moves a second a reading: the same run on any machine
+    monkeypatch.setattr(train_module.time, "time", lambda: float(next(ticks)))
+    cfg = C.from_dict(tiny(tmp_path, training={"epochs_per_level": 3, "time_limit_minutes": 1.5}))
+    summary = train(cfg)
+    events = [json.loads(x) for x in (tmp_path / "ck" / "training.log").read_text().splitlines()]
+    moved = [e for e in events if e["event"] == "time"]
+    assert len(moved) == 1 and moved[0]["level"] == 1  # level 1 left before its 3 epochs
+    epochs_1 = [e for e in events if e["event"] == "epoch" and e["level"] == 1]
+    assert len(epochs_1) < 3
+    assert [h[3] for h in summary["state"]["history"]] == ["time"]
+    stop = [e for e in events if e["event"] == "time_limit"]
+    assert len(stop) == 1 and stop[0]["level"] == 2  # level 2 had the rest of the time
+    lrs_1 = [e["lr"] for e in events if e["event"] == "batch" and e["level"] == 1]
+    assert lrs_1[-1] < 0.5 * cfg.training.learning_rate  # decayed inside level 1's share
 
 
 def params(path):

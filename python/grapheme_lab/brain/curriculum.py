@@ -28,6 +28,7 @@ class CurriculumState:
     since_best: int = 0
     step_in_level: int = 0  # optimizer steps at this level (drives warmup/cosine)
     global_step: int = 0
+    level_clock: list | None = None  # [start, deadline] of this level, run seconds, under a time limit
     finished: bool = False
     history: list = dataclasses.field(default_factory=list)  # (level, epochs, best_acc, reason)
 
@@ -63,3 +64,4 @@ def record_epoch(state: CurriculumState, acc: float, cfg: Config) -> Decision:
 def next_level(state: CurriculumState) -> None:
     state.level += 1
     state.epoch, state.best_acc, state.since_best, state.step_in_level = 0, -1.0, 0, 0
+    state.level_clock = None

@@ -16,14 +16,21 @@ token at a time. Greedy, beam and sampled decoding share that cache.
 from __future__ import annotations
 
 import functools
+from contextlib import nullcontext
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import ModelConfig
+
+# Attention on a CPU: PyTorch's math kernel (matmul, softmax, matmul). At these sizes (heads
+# of 16 channels, a few dozen tokens) its fused CPU kernel trained 1.1-1.2x slower
+# (benches/brain_batches.py --compare attention); on a GPU PyTorch picks.
+CPU_ATTENTION = [SDPBackend.MATH]
 
 
 @functools.lru_cache(maxsize=512)
@@ -81,7 +88,8 @@ class Attention(nn.Module):
                     k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
                 cache["k"], cache["v"] = k, v
         p = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal and mask is None)
+        with sdpa_kernel(CPU_ATTENTION) if q.device.type == "cpu" else nullcontext():
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal and mask is None)
         b, h, t, e = y.shape
         return self.out(y.transpose(1, 2).reshape(b, t, h * e))
 

@@ -95,14 +95,33 @@ def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer
     return cls(groups, lr=lr, betas=(o.beta1, o.beta2), eps=o.epsilon)
 
 
-def lr_at(cfg: Config, step: int, total: int) -> float:
-    """Linear warmup, then cosine decay to ``min_lr_ratio`` over the level's step budget."""
+def lr_at(cfg: Config, step: int, total: int, time_spent: float = 0.0) -> float:
+    """Linear warmup, then cosine decay to ``min_lr_ratio`` over the level's step budget, or
+    over its share of the time limit when that is further along (``time_spent``, 0 to 1)."""
     t = cfg.training
     warm = min(1.0, (step + 1) / t.warmup_steps) if t.warmup_steps > 0 else 1.0
     if t.lr_schedule == "constant":
         return t.learning_rate * warm
-    progress = min(1.0, max(0.0, (step - t.warmup_steps) / max(1, total - t.warmup_steps)))
+    progress = min(1.0, max(0.0, (step - t.warmup_steps) / max(1, total - t.warmup_steps), time_spent))
     return t.learning_rate * warm * (t.min_lr_ratio + (1 - t.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def level_batches(cfg: Config, data: Curriculum, level: int) -> int:
+    """Global batches in one epoch of ``level``: its training examples and the replay share."""
+    n_rows = data.train_size(level)
+    n_rows += round(cfg.curriculum.replay_fraction * n_rows) if level > cfg.curriculum.start_level else 0
+    return max(1, math.ceil(n_rows / cfg.training.batch_size))
+
+
+def level_clock(cfg: Config, data: Curriculum, level: int, clock) -> list[float]:
+    """When (run seconds) ``level`` starts and must end under the time limit: the time left,
+    shared out to this level and the later ones by their planned steps. On a machine too
+    slow for the planned run every level still gets its share and decays its learning rate
+    in it; cut by the clock alone, the first levels took all the time and the last one never
+    annealed (docs/training.md)."""
+    steps = [level_batches(cfg, data, lv) for lv in range(level, cfg.curriculum.end_level + 1)]
+    now = clock()  # after the planning, which may generate the later levels' rows
+    return [now, now + (cfg.training.time_limit_minutes * 60 - now) * steps[0] / sum(steps)]
 
 
 def amp_context(cfg: Config, device: torch.device):
@@ -298,9 +317,12 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
     def elapsed() -> float:
         return elapsed_before + time.time() - start
 
-    def out_of_time() -> bool:
-        # one decision for all ranks (their clocks differ), or they would stop at different batches
-        return t.time_limit_minutes > 0 and d.sum(float(elapsed() >= t.time_limit_minutes * 60))[0] > 0
+    limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
+
+    def clock() -> float:
+        # the ranks' mean: one time for all of them (their clocks differ), or they would pick
+        # different learning rates and stop at different batches
+        return d.sum(elapsed())[0] / d.world
 
     def save(name: str, extra: dict | None = None) -> None:
         if d.main:
@@ -312,15 +334,17 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
 
     while not state.finished:
         level = state.level
-        n_rows = data.train_size(level)
-        n_rows += round(cfg.curriculum.replay_fraction * n_rows) if level > cfg.curriculum.start_level else 0
-        n_batches = max(1, math.ceil(n_rows / t.batch_size))
+        n_batches = level_batches(cfg, data, level)
         total_steps = n_batches * t.epochs_per_level
+        if limit < math.inf and state.level_clock is None:
+            state.level_clock = level_clock(cfg, data, level, clock)
+        begun, deadline = state.level_clock or (0.0, math.inf)
+        now = clock()
         val_examples = data.examples(level, "val")
         val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
-        loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, False
+        loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, None
         batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
@@ -330,7 +354,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             if not mine:
                 skipped += len(batch)
                 continue
-            lr = lr_at(cfg, state.step_in_level, total_steps)
+            lr = lr_at(cfg, state.step_in_level, total_steps, (now - begun) / max(deadline - begun, 1e-9))
             for g in optimizer.param_groups:
                 g["lr"] = lr
             local_rows += len(mine)
@@ -362,8 +386,9 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                 log.line(f"  Batch {i}/{n_batches}: loss={loss_value:.3f}, GED={ged:.2f}")
                 log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
                             loss=loss_value, ged=ged, lr=lr)
-            if out_of_time():
-                cut = True
+            now = clock()
+            if now >= deadline:
+                cut = "run" if now >= limit or level >= cfg.curriculum.end_level else "level"
                 break
         if log.bar is not None:
             log.bar.close()
@@ -380,26 +405,32 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                     elapsed=round(elapsed(), 3))
         epoch_done = state.epoch + 1
         decision = record_epoch(state, acc, cfg)
-        if cut:  # an epoch cut short by the time limit decides nothing: the run ends here
+        if cut == "run":  # an epoch cut short by the time limit decides nothing: the run ends here
             decision = "cut"
+        elif decision == "stay" and level < cfg.curriculum.end_level and (cut or clock() >= deadline):
+            decision = "time"
+            state.history.append([level, state.epoch, state.best_acc, decision])
         thr = cfg.curriculum.advance_threshold
         if decision == "advance":
             log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
         elif decision == "stall":
             log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epochs "
                      f"(best accuracy {state.best_acc:.2f} < {thr:.2f})")
+        elif decision == "time":
+            log.line(f"[Level {level}] Moving on to Level {level + 1}: its share of the time limit is spent "
+                     f"({(deadline - begun) / 60:.1f} min, best accuracy {state.best_acc:.2f})")
         elif decision in ("done", "stop"):
             log.line(f"[Level {level}] Curriculum {'complete' if decision == 'done' else 'stopped'} "
                      f"(accuracy {acc:.2f}, threshold {thr:.2f})")
         if decision not in ("stay", "cut"):
             log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
-        if decision in ("advance", "stall"):
+        if decision in ("advance", "stall", "time"):
             next_level(state)
-        if cut or (not state.finished and out_of_time()):
+        if cut == "run" or (not state.finished and clock() >= limit):
             state.finished = True
-            where = f", batch {i}/{n_batches} of epoch {epoch_done}" if cut else ""
+            where = f", batch {i}/{n_batches} of epoch {epoch_done}" if cut == "run" else ""
             log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}{where}")
-            log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=i if cut else None)
+            log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=i if cut == "run" else None)
         key = (level, acc)
         if key > best_key:
             best_key = key
