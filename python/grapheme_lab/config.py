@@ -33,7 +33,7 @@ class TrainingConfig:
     seed: int = 0
     log_every: int = 100  # batches between "Batch i/n" lines
     val_samples: int = 500  # validation rows per epoch (0 = the whole split)
-    time_limit_minutes: float = 0.0  # 0 = none; else shared out to the levels (train.level_deadline)
+    time_limit_minutes: float = 0.0  # 0 = none; else shared out to the levels (brain.train.level_clock)
 
 
 @dataclasses.dataclass

@@ -7,7 +7,8 @@ After each epoch at a level, with validation accuracy ``acc``:
     level's ``epochs_per_level`` budget is spent, the level has stalled: move on
     (``advance_on_stall``) or stop the run;
   * otherwise stay.
-Past ``end_level`` the run is finished.
+Past ``end_level`` the run is finished. Under a time limit a level also moves on when its
+share of the limit is spent, mid-epoch if need be (``train.level_clock``).
 """
 
 from __future__ import annotations
