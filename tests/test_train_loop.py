@@ -99,6 +99,11 @@ def test_a_level_out_of_its_time_share_moves_on(tmp_path, monkeypatch):
     assert len(stop) == 1 and stop[0]["level"] == 2  # level 2 had the rest of the time
     lrs_1 = [e["lr"] for e in events if e["event"] == "batch" and e["level"] == 1]
     assert lrs_1[-1] < 0.5 * cfg.training.learning_rate  # decayed inside level 1's share
+    # a checkpoint keeps the level's share for --resume: level 2's ends at the limit
+    state = ckpt_io.load(tmp_path / "ck" / "epoch_1_level_2.pt")["state"]
+    assert state["level"] == 2 and state["level_clock"][1] == pytest.approx(90.0)
+    del state["level_clock"]  # a checkpoint from before shares reads as "no share yet"
+    assert CurriculumState.from_dict(state).level_clock is None
 
 
 def params(path):
