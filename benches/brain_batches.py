@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from grapheme_lab import config as C
+from grapheme_lab.brain import model as M
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, collate
-from grapheme_lab.brain import model as M
 from grapheme_lab.brain.model import Brain
 
 FUSED = [M.SDPBackend.FLASH_ATTENTION]
