@@ -6,9 +6,10 @@ After each epoch at a level, with validation accuracy ``acc``:
   * otherwise, when ``patience`` epochs passed without a new best accuracy or the
     level's ``epochs_per_level`` budget is spent, the level has stalled: move on
     (``advance_on_stall``) or stop the run;
+  * otherwise, under a time limit, when the level's share of it is spent (``time_up``; the
+    share is ``train.level_clock``, and the epoch may have been cut short), move on;
   * otherwise stay.
-Past ``end_level`` the run is finished. Under a time limit a level also moves on when its
-share of the limit is spent, mid-epoch if need be (``train.level_clock``).
+Past ``end_level`` the run is finished.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Literal
 
 from grapheme_lab.config import Config
 
-Decision = Literal["stay", "advance", "stall", "stop", "done"]
+Decision = Literal["stay", "advance", "stall", "time", "stop", "done"]
 
 
 @dataclasses.dataclass
@@ -41,8 +42,9 @@ class CurriculumState:
         return cls(**d)
 
 
-def record_epoch(state: CurriculumState, acc: float, cfg: Config) -> Decision:
-    """Count a finished epoch with validation accuracy ``acc`` and decide what comes next."""
+def record_epoch(state: CurriculumState, acc: float, cfg: Config, time_up: bool = False) -> Decision:
+    """Count a finished epoch with validation accuracy ``acc`` and decide what comes next;
+    ``time_up``: the level's share of the time limit is spent."""
     c, t = cfg.curriculum, cfg.training
     state.epoch += 1
     if acc > state.best_acc:
@@ -53,6 +55,8 @@ def record_epoch(state: CurriculumState, acc: float, cfg: Config) -> Decision:
         decision: Decision = "advance"
     elif state.since_best >= t.patience or state.epoch >= t.epochs_per_level:
         decision = "stall" if c.advance_on_stall else "stop"
+    elif time_up and state.level < c.end_level:
+        decision = "time"
     else:
         return "stay"
     state.history.append([state.level, state.epoch, state.best_acc, decision])

@@ -321,8 +321,9 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
 
     def clock() -> float:
         # the ranks' mean: one time for all of them (their clocks differ), or they would pick
-        # different learning rates and stop at different batches
-        return d.sum(elapsed())[0] / d.world
+        # different learning rates and stop at different batches; without a limit no decision
+        # reads it, and a step needs no extra all-reduce
+        return d.sum(elapsed())[0] / d.world if limit < math.inf else elapsed()
 
     def save(name: str, extra: dict | None = None) -> None:
         if d.main:
@@ -404,12 +405,11 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                     rows_rank0=local_rows, world=d.world,
                     elapsed=round(elapsed(), 3))
         epoch_done = state.epoch + 1
-        decision = record_epoch(state, acc, cfg)
         if cut == "run":  # an epoch cut short by the time limit decides nothing: the run ends here
+            record_epoch(state, acc, cfg)
             decision = "cut"
-        elif decision == "stay" and level < cfg.curriculum.end_level and (cut or clock() >= deadline):
-            decision = "time"
-            state.history.append([level, state.epoch, state.best_acc, decision])
+        else:
+            decision = record_epoch(state, acc, cfg, time_up=cut == "level" or clock() >= deadline)
         thr = cfg.curriculum.advance_threshold
         if decision == "advance":
             log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
