@@ -22,6 +22,7 @@ from grapheme_lab.brain import model as M
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, collate
 from grapheme_lab.brain.model import Brain
+from grapheme_lab.brain.train import make_optimizer
 
 FUSED = [M.SDPBackend.FLASH_ATTENTION]
 
@@ -50,7 +51,7 @@ def main() -> None:
         padded = sum(len(b) * (max(len(e[0]) for e in b) + max(len(e[1]) for e in b)) for b in batches)
         print(f"{name:>9}: {len(batches)} batches of {bs}, {1 - tokens / padded:.0%} of the tensors padding")
     model = Brain(cfg.model)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate)
+    opt = make_optimizer(cfg, model)
     rate: dict[str, list[float]] = {name: [] for name in arms}
     for r in range(args.rounds):
         for name, (batches, threads, kernel) in arms.items():

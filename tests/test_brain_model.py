@@ -1,4 +1,4 @@
-"""The brain network: causality, KV-cache decoding equals full decoding, beam >= greedy."""
+"""The brain network: causality, padding skipped, KV-cache decoding equals full decoding, beam >= greedy."""
 
 import pytest
 import torch
@@ -37,6 +37,22 @@ def test_source_padding_is_ignored():
     src, tgt = rand_ids(2, 10, 3), rand_ids(2, 6, 4)
     padded = torch.cat([src, torch.full((2, 5), V.PAD)], 1)
     torch.testing.assert_close(m(src, tgt), m(padded, tgt), rtol=1e-5, atol=1e-5)
+
+
+def test_target_padding_is_skipped():
+    """A row padded to the batch's longest gives the logits it gives alone, and zeros after
+    its end (the layers that work token by token skip the padding)."""
+    m = model()
+    src, tgt = rand_ids(3, 10, 7), rand_ids(3, 9, 8)
+    lengths = [9, 4, 6]
+    for i, n in enumerate(lengths):
+        tgt[i, n:] = V.PAD
+    tgt[2, 2] = V.PAD  # a PAD inside a row (a sampled sequence may hold one) is computed like any token
+    out = m(src, tgt)
+    for i, n in enumerate(lengths):
+        torch.testing.assert_close(out[i, :n], m(src[i : i + 1], tgt[i : i + 1, :n])[0], rtol=1e-5, atol=1e-5)
+        assert not out[i, n:].any()
+    assert out[2, 2].abs().sum() > 0
 
 
 def test_kv_cache_greedy_matches_full_recompute():

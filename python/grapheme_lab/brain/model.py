@@ -53,6 +53,25 @@ def rotate(x: torch.Tensor, offset: int) -> torch.Tensor:
     return torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1).flatten(-2)
 
 
+class Layout:
+    """Where a padded batch's tokens sit in its [B, T] grid, so that the layers that work
+    token by token (projections, MLPs, norms, the output head) skip the padding, which is
+    a quarter to a half of a batch (benches/brain_batches.py); attention works on the grid."""
+
+    def __init__(self, keep: torch.Tensor):
+        self.b, self.t = keep.shape
+        self.index = keep.flatten().nonzero()[:, 0]
+
+    def tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, T, ...] -> [N, ...]"""
+        return x.reshape(self.b * self.t, *x.shape[2:]).index_select(0, self.index)
+
+    def grid(self, x: torch.Tensor) -> torch.Tensor:
+        """[N, ...] -> [B, T, ...], zeros where there is no token."""
+        out = x.new_zeros((self.b * self.t, *x.shape[1:]))
+        return out.index_copy(0, self.index, x).view(self.b, self.t, *x.shape[1:])
+
+
 class Attention(nn.Module):
     def __init__(self, d: int, heads: int, dropout: float):
         super().__init__()
@@ -69,20 +88,23 @@ class Attention(nn.Module):
         b, t, d = x.shape
         return x.view(b, t, self.heads, d // self.heads).transpose(1, 2)
 
-    def forward(self, x, ctx=None, mask=None, causal=False, cache=None):
+    def forward(self, x, ctx=None, mask=None, causal=False, cache=None, layout=None):
         """``ctx`` None: self-attention (a ``cache`` appends this step's keys); else
-        cross-attention to ``ctx`` (a ``cache`` keeps its keys after the first call)."""
-        q = self._split(self.q(x))
+        cross-attention to ``ctx`` [B, S, d] (a ``cache`` keeps its keys after the first
+        call). With a ``layout``, ``x`` is its tokens [N, d] and so is the result."""
+        grid = (lambda y: y) if layout is None else layout.grid
+        q = self._split(grid(self.q(x)))
         if ctx is None:  # self-attention: rotary positions, after those already cached
             offset = cache["k"].shape[2] if cache is not None and "k" in cache else 0
             q = rotate(q, offset)
         if cache is not None and ctx is not None and "k" in cache:
             k, v = cache["k"], cache["v"]
         else:
-            src = x if ctx is None else ctx
-            k, v = self._split(self.k(src)), self._split(self.v(src))
             if ctx is None:
+                k, v = self._split(grid(self.k(x))), self._split(grid(self.v(x)))
                 k = rotate(k, offset)
+            else:
+                k, v = self._split(self.k(ctx)), self._split(self.v(ctx))
             if cache is not None:
                 if ctx is None and "k" in cache:
                     k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
@@ -91,7 +113,8 @@ class Attention(nn.Module):
         with sdpa_kernel(CPU_ATTENTION) if q.device.type == "cpu" else nullcontext():
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal and mask is None)
         b, h, t, e = y.shape
-        return self.out(y.transpose(1, 2).reshape(b, t, h * e))
+        y = y.transpose(1, 2).reshape(b, t, h * e)
+        return self.out(y if layout is None else layout.tokens(y))
 
 
 class Block(nn.Module):
@@ -106,10 +129,12 @@ class Block(nn.Module):
         self.ln3 = nn.LayerNorm(d)
         self.mlp = nn.Sequential(nn.Linear(d, ff), nn.GELU(), nn.Linear(ff, d), nn.Dropout(dropout))
 
-    def forward(self, x, mem=None, self_mask=None, mem_mask=None, causal=False, cache=None):
-        x = x + self.attn(self.ln1(x), mask=self_mask, causal=causal, cache=None if cache is None else cache["self"])
+    def forward(self, x, mem=None, self_mask=None, mem_mask=None, causal=False, cache=None, layout=None):
+        x = x + self.attn(self.ln1(x), mask=self_mask, causal=causal, cache=None if cache is None else cache["self"],
+                          layout=layout)
         if self.cross:
-            x = x + self.xattn(self.ln2(x), ctx=mem, mask=mem_mask, cache=None if cache is None else cache["cross"])
+            x = x + self.xattn(self.ln2(x), ctx=mem, mask=mem_mask, cache=None if cache is None else cache["cross"],
+                               layout=layout)
         return x + self.mlp(self.ln3(x))
 
 
@@ -169,24 +194,34 @@ class Brain(nn.Module):
     def _embed(self, ids, places, tree):
         return self.drop(self.tok(ids) + self.place(places) + self.tree(tree))
 
+    def _embed_tokens(self, ids: torch.Tensor, tree: torch.Tensor | None, layout: Layout) -> torch.Tensor:
+        """The embeddings [N, d] of a padded batch's tokens."""
+        tree = TP.features(ids) if tree is None else tree
+        return self._embed(*(layout.tokens(x) for x in (ids, _places(ids), tree)))
+
     def encode(self, src: torch.Tensor, tree: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Memory [B, S, d] and the key mask [B, 1, 1, S] (True = attend); ``tree``: the
         tree features of ``src`` when already worked out."""
         if src.shape[1] > self.cfg.max_source_len:
             raise ValueError(f"source of {src.shape[1]} tokens is longer than max_source_len {self.cfg.max_source_len}")
-        mask = (src != V.PAD)[:, None, None, :]
-        x = self._embed(src, _places(src), TP.features(src) if tree is None else tree)
+        keep = src != V.PAD
+        layout = Layout(keep)
+        x = self._embed_tokens(src, tree, layout)
         for blk in self.encoder:
-            x = blk(x, self_mask=mask)
-        return self.ln_enc(x), mask
+            x = blk(x, self_mask=keep[:, None, None, :], layout=layout)
+        return layout.grid(self.ln_enc(x)), keep[:, None, None, :]
 
     def decode(self, tgt_in: torch.Tensor, mem: torch.Tensor, mem_mask: torch.Tensor,
                tree: torch.Tensor | None = None) -> torch.Tensor:
-        """Teacher-forced logits [B, T, vocab]; position t sees tgt_in[:, :t+1] only."""
-        x = self._embed(tgt_in, _places(tgt_in), TP.features(tgt_in) if tree is None else tree)
+        """Teacher-forced logits [B, T, vocab] (zeros after a row's last token); position t
+        sees tgt_in[:, :t+1] only."""
+        # every position up to a row's last token, so that a PAD inside a row (a sampled
+        # sequence may hold one) is computed as before
+        layout = Layout((tgt_in != V.PAD).flip(1).cummax(1).values.flip(1))
+        x = self._embed_tokens(tgt_in, tree, layout)
         for blk in self.decoder:
-            x = blk(x, mem=mem, mem_mask=mem_mask, causal=True)
-        return self.head(self.ln_dec(x))
+            x = blk(x, mem=mem, mem_mask=mem_mask, causal=True, layout=layout)
+        return layout.grid(self.head(self.ln_dec(x)))
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor, src_tree: torch.Tensor | None = None,
                 tgt_tree: torch.Tensor | None = None) -> torch.Tensor:
