@@ -106,6 +106,18 @@ def test_a_level_out_of_its_time_share_moves_on(tmp_path, monkeypatch):
     assert CurriculumState.from_dict(state).level_clock is None
 
 
+def test_a_last_epoch_cut_by_the_time_share_says_so(tmp_path, monkeypatch, capsys):
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(train_module.time, "time", lambda: float(next(ticks)))
+    cfg = C.from_dict(tiny(tmp_path, training={"epochs_per_level": 1, "time_limit_minutes": 0.5}))
+    train(cfg)
+    events = [json.loads(x) for x in (tmp_path / "ck" / "training.log").read_text().splitlines()]
+    epoch_1 = [e for e in events if e["event"] == "epoch" and e["level"] == 1]
+    assert len(epoch_1) == 1 and epoch_1[0]["rows_rank0"] < len(Curriculum(cfg).examples(1, "train"))  # cut short
+    assert ("[Level 1] Moving on to Level 2 after 1 epoch, the last cut short by its share of the time limit"
+            in capsys.readouterr().out)
+
+
 def params(path):
     return ckpt_io.load(path)["model"]
 

@@ -417,7 +417,9 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         if decision == "advance":
             log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
         elif decision == "stall":
-            log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epochs "
+            short = ", the last cut short by its share of the time limit" if cut == "level" else ""
+            log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epoch"
+                     f"{'s' * (state.epoch != 1)}{short} "
                      f"(best accuracy {state.best_acc:.2f} < {thr:.2f})")
         elif decision == "time":
             log.line(f"[Level {level}] Moving on to Level {level + 1}: its share of the time limit is spent "
