@@ -27,6 +27,21 @@ from grapheme_lab.brain.train import make_optimizer
 FUSED = [M.SDPBackend.FLASH_ATTENTION]
 
 
+def train_rate(model, opt, batches: list, seconds: float, first: int) -> float:
+    """Rows a second of training steps on ``batches`` (from batch ``first`` on, round and round)
+    for ``seconds``."""
+    rows, start, k = 0, time.perf_counter(), first
+    while time.perf_counter() - start < seconds:
+        b = collate(batches[k % len(batches)])
+        logits = model(b.src, b.tgt_in, b.src_tree, b.tgt_tree)
+        loss = F.cross_entropy(logits.flatten(0, 1), b.tgt_out.flatten(), ignore_index=V.PAD)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        rows, k = rows + b.src.shape[0], k + 1
+    return rows / (time.perf_counter() - start)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="configs/quickstart.toml")
@@ -57,16 +72,7 @@ def main() -> None:
         for name, (batches, threads, kernel) in arms.items():
             torch.set_num_threads(threads)
             M.CPU_ATTENTION = kernel
-            rows, start, k = 0, time.perf_counter(), r * 97
-            while time.perf_counter() - start < args.seconds:
-                b = collate(batches[k % len(batches)])
-                loss = F.cross_entropy(model(b.src, b.tgt_in, b.src_tree, b.tgt_tree).flatten(0, 1), b.tgt_out.flatten(),
-                                       ignore_index=V.PAD)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                rows, k = rows + b.src.shape[0], k + 1
-            rate[name].append(rows / (time.perf_counter() - start))
+            rate[name].append(train_rate(model, opt, batches, args.seconds, r * 97))
     for name, r in rate.items():
         print(f"{name:>9}: {sum(r) / len(r):,.0f} rows/s (rounds: {', '.join(f'{x:,.0f}' for x in r)})")
     first, second = rate

@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import subprocess
-import time
 
 import torch
-import torch.nn.functional as F
+from brain_batches import train_rate  # benches/ is the script's folder, first on sys.path
 
 from grapheme_lab import config as C
 from grapheme_lab.brain import model as current
-from grapheme_lab.brain import vocab as V
-from grapheme_lab.brain.data import Curriculum, collate
+from grapheme_lab.brain.data import Curriculum
 from grapheme_lab.brain.train import make_optimizer
 
 
@@ -60,16 +58,7 @@ def main() -> None:
     rate: dict[str, list[float]] = {name: [] for name in arms}
     for r in range(args.rounds):
         for name, (model, opt) in arms.items():
-            rows, start, k = 0, time.perf_counter(), r * 97
-            while time.perf_counter() - start < args.seconds:
-                b = collate(batches[k % len(batches)])
-                logits = model(b.src, b.tgt_in, b.src_tree, b.tgt_tree)
-                loss = F.cross_entropy(logits.flatten(0, 1), b.tgt_out.flatten(), ignore_index=V.PAD)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                rows, k = rows + b.src.shape[0], k + 1
-            rate[name].append(rows / (time.perf_counter() - start))
+            rate[name].append(train_rate(model, opt, batches, args.seconds, r * 97))
     base = sum(next(iter(rate.values())))
     for name, r in rate.items():
         print(f"{name:>32}: {sum(r) / len(r):,.0f} rows/s (rounds: {', '.join(f'{x:,.0f}' for x in r)}), "
