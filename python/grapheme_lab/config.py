@@ -43,7 +43,7 @@ class OptimizerConfig:
     beta2: float = 0.999
     epsilon: float = 1e-8
     weight_decay: float = 0.0001
-    momentum: float = 0.9  # sgd only
+    momentum: float = 0.9  # sgd only (muon keeps its own 0.95)
 
 
 @dataclasses.dataclass
@@ -124,7 +124,7 @@ SECTIONS: dict[str, type] = {
 }
 
 CHOICES = {
-    ("optimizer", "type"): ("sgd", "adam", "adamw"),
+    ("optimizer", "type"): ("sgd", "adam", "adamw", "muon"),
     ("loss", "type"): ("ce", "ged", "ged+ce"),
     ("training", "lr_schedule"): ("cosine", "constant"),
     ("hardware", "device"): ("auto", "cpu", "cuda"),

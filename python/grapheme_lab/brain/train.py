@@ -40,6 +40,7 @@ from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_ep
 from grapheme_lab.brain.data import Batch, Curriculum, Example, collate, rank_slice
 from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
 from grapheme_lab.brain.model import Brain, num_params, sequence_logprobs_of, shift_right
+from grapheme_lab.brain.muon import Muon
 from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 from grapheme_lab.losses import GEDLoss
@@ -83,19 +84,55 @@ class Dist:
         return t.tolist()
 
 
-def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer:
+class Optimizers:
+    """Optimizers over disjoint parameters, stepped as one (``[optimizer] type = "muon"``:
+    Muon for the blocks' matrices, AdamW for the rest)."""
+
+    def __init__(self, *parts: torch.optim.Optimizer):
+        self.parts = parts
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        return [g for o in self.parts for g in o.param_groups]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for o in self.parts:
+            o.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        for o in self.parts:
+            o.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"parts": [o.state_dict() for o in self.parts]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if len(state.get("parts", ())) != len(self.parts):
+            raise ValueError(f"the checkpoint's optimizer state is not of {len(self.parts)} optimizers "
+                             "(was it saved with another [optimizer] type?)")
+        for o, s in zip(self.parts, state["parts"]):
+            o.load_state_dict(s)
+
+
+def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer | Optimizers:
     o, lr = cfg.optimizer, cfg.training.learning_rate
-    # no weight decay on norms and biases
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    rest = [p for p in model.parameters() if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": o.weight_decay}, {"params": rest, "weight_decay": 0.0}]
-    if o.type == "sgd":
-        return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
-    cls = torch.optim.Adam if o.type == "adam" else torch.optim.AdamW
     # fused: one kernel for all parameters, where the loop over them took a tenth of a CPU
     # training step at these sizes (docs/training.md)
     fused = next(model.parameters()).device.type in ("cpu", "cuda")
-    return cls(groups, lr=lr, betas=(o.beta1, o.beta2), eps=o.epsilon, fused=fused)
+    hidden = [p for n, p in model.named_parameters() if p.dim() == 2 and n.startswith(("encoder.", "decoder."))]
+    muon = Muon(hidden, lr=lr, weight_decay=o.weight_decay) if o.type == "muon" else None
+    taken = {id(p) for p in hidden} if muon else set()
+    params = [p for p in model.parameters() if id(p) not in taken]
+    # no weight decay on norms and biases
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    if o.type == "sgd":
+        return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
+    cls = torch.optim.Adam if o.type == "adam" else torch.optim.AdamW
+    adam = cls(groups, lr=lr, betas=(o.beta1, o.beta2), eps=o.epsilon, fused=fused)
+    # the blocks' matrices learn far faster under Muon: level 1 at validation 0.86 after
+    # 1,400 steps against 0.41 with AdamW alone (docs/training.md)
+    return Optimizers(adam, muon) if muon else adam
 
 
 def lr_at(cfg: Config, step: int, total: int, time_spent: float = 0.0) -> float:
