@@ -159,6 +159,13 @@ def test_resume_continues_exactly(tmp_path, optimizer):
     assert len(ta) == len(tb) > 0 and all(torch.equal(x, y) for x, y in zip(ta, tb))
 
 
+def test_resume_with_another_optimizer_type_is_refused(tmp_path):
+    short = {"curriculum": {"end_level": 1}, "training": {"epochs_per_level": 1}}
+    train(C.from_dict(tiny(tmp_path / "a", optimizer={"type": "muon"}, **short)))
+    with pytest.raises(ValueError, match=r"final.pt was trained with \[optimizer\] type = 'muon'.*type = 'adam'"):
+        train(C.from_dict(tiny(tmp_path / "b", **short)), resume=str(tmp_path / "a" / "ck" / "final.pt"))
+
+
 def test_log_events_and_replay(tmp_path):
     cfg = C.from_dict(tiny(tmp_path))
     summary = train(cfg)

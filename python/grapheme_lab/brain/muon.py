@@ -3,7 +3,7 @@ Newton-Schulz iterations (Keller Jordan's Muon; Liu et al. 2025, "Muon is scalab
 training", for the learning-rate rule). Embeddings, norms and biases stay with AdamW.
 
 PyTorch has ``torch.optim.Muon``, but it runs its iterations in bfloat16, one matrix at a
-time, which on a CPU took three times as long as the rest of a training step
+time, which on a CPU took about three times as long as the rest of a training step
 (docs/training.md). Here the matrices of one shape are stacked and iterated together in
 float32: a few batched matmuls a step.
 """

@@ -333,6 +333,10 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
     if resume:
         ck = ckpt_io.load(resume)
         raw.load_state_dict(ck["model"])
+        saved = ck["config"]["optimizer"]["type"]
+        if (saved == "muon") != (cfg.optimizer.type == "muon"):
+            raise ValueError(f"{resume} was trained with [optimizer] type = {saved!r}, and its optimizer state does "
+                             f"not fit type = {cfg.optimizer.type!r}")
         optimizer.load_state_dict(ck["optimizer"])
         state = CurriculumState.from_dict(ck["state"])
         ckpt_io.set_rng_state(ck["rng"])
