@@ -1,7 +1,7 @@
 """Optimizers side by side: the quickstart model trained from the same initial weights on the
-same batches for the same number of steps (warmup, then cosine to a tenth), one arm after the
-other in one process on 2 threads; per arm the time a step, the optimizer's share of it, and
-greedy validation accuracy at the end.
+same batches for the same number of steps (the config's warmup and cosine, ``train.lr_at``),
+one arm after the other in one process on 2 threads; per arm the time a step, the
+optimizer's share of it, and greedy validation accuracy at the end.
 
 Arms: ``adamw`` (the trainer's fused AdamW for every parameter), ``muon`` (the trainer's
 ``[optimizer] type = "muon"``: grapheme_lab's Muon for the blocks' matrices, AdamW for the
@@ -13,7 +13,6 @@ rest), ``torch-muon`` (the same split with PyTorch's ``torch.optim.Muon``, when 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import torch
@@ -24,7 +23,7 @@ from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, collate
 from grapheme_lab.brain.evaluate import evaluate_examples
 from grapheme_lab.brain.model import Brain
-from grapheme_lab.brain.train import Optimizers, make_optimizer
+from grapheme_lab.brain.train import Optimizers, lr_at, make_optimizer
 
 
 def optimizer_for(arm: str, cfg: C.Config, model: Brain):
@@ -44,13 +43,12 @@ def run(arm: str, cfg: C.Config, batches: list, val: list) -> str:
     model = Brain(cfg.model)
     opt = optimizer_for(arm, cfg, model)
     model.train()
-    lr, warmup, n = cfg.training.learning_rate, cfg.training.warmup_steps, len(batches)
+    n = len(batches)
     in_opt, start = 0.0, time.perf_counter()
     for i, examples in enumerate(batches):
         b = collate(examples)
-        progress = max(0.0, (i - warmup) / max(1, n - warmup))
         for g in opt.param_groups:
-            g["lr"] = lr * min(1.0, (i + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+            g["lr"] = lr_at(cfg, i, n)
         logits = model(b.src, b.tgt_in, b.src_tree, b.tgt_tree)
         loss = F.cross_entropy(logits.flatten(0, 1), b.tgt_out.flatten(), ignore_index=V.PAD)
         opt.zero_grad(set_to_none=True)
