@@ -334,7 +334,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         ck = ckpt_io.load(resume)
         raw.load_state_dict(ck["model"])
         saved = ck["config"]["optimizer"]["type"]
-        if (saved == "muon") != (cfg.optimizer.type == "muon"):
+        if isinstance(optimizer, Optimizers) != ("parts" in ck["optimizer"]):
             raise ValueError(f"{resume} was trained with [optimizer] type = {saved!r}, and its optimizer state does "
                              f"not fit type = {cfg.optimizer.type!r}")
         optimizer.load_state_dict(ck["optimizer"])
