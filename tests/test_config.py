@@ -9,7 +9,7 @@ from grapheme_lab import GraphemeError
 from grapheme_lab import config as C
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ("train_config", "quickstart", "full")
+SHIPPED = ("train_config", "quickstart", "full", "cpu_all_levels")
 
 
 @pytest.mark.parametrize("name", SHIPPED)
