@@ -3,9 +3,9 @@ number of operations, engine-judged like `validate`.
 
 A level-1 row has one operation; a level-2 row two to a dozen. A row counts under every
 kind of operation it holds, so on level 2 the table reads "accuracy of the rows that
-need at least one such operation". For a model that solves by steps, two more tables
+need at least one such operation". For a model that solves by steps, three more tables
 score each step on its own, given its right input: by how many operations the step
-reduces at once, and by the length of its input.
+reduces at once, by the length of its input, and by the kinds of operation it reduces.
 
     python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
 """
@@ -57,11 +57,16 @@ def operations(row: dict[str, Any]) -> list[str] | None:
     return out
 
 
+def step_inputs(row: dict[str, Any]) -> list[Any]:
+    """The tree each reduction step of the row starts from, in the order of
+    ``vocab.step_pairs`` (None for the step that substitutes the bindings)."""
+    lines = V.reduction_lines(row) or []
+    return ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+
+
 def step_widths(row: dict[str, Any]) -> list[int]:
     """How many operations each reduction step of the row reduces at once (0: the step that
-    substitutes the bindings), in the order of ``vocab.step_pairs``."""
-    lines = V.reduction_lines(row) or []
-    inputs = ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+    substitutes the bindings)."""
 
     def innermost(tree: Any) -> int:
         if tree is None or isinstance(tree, Fraction):
@@ -70,23 +75,37 @@ def step_widths(row: dict[str, Any]) -> list[int]:
             return 1
         return sum(innermost(c) for c in tree[1:])
 
-    return [innermost(t) for t in inputs]
+    return [innermost(t) for t in step_inputs(row)]
+
+
+def step_kinds(row: dict[str, Any]) -> list[set[str]]:
+    """The kinds of the innermost operations each reduction step of the row reduces (none
+    for the step that substitutes the bindings)."""
+
+    def innermost(tree: Any) -> set[str]:
+        if tree is None or isinstance(tree, Fraction):
+            return set()
+        if all(isinstance(c, Fraction) for c in tree[1:]):
+            return {operation_kind(tree[0], list(tree[1:]))}
+        return set().union(*(innermost(c) for c in tree[1:]))
+
+    return [innermost(t) for t in step_inputs(row)]
 
 
 def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
     """Each step of each row on its own (greedy, given the right input)."""
-    steps = []  # (source ids, target tokens, operations reduced, source length)
+    steps = []  # (source ids, target tokens, operations reduced, source length, their kinds)
     for row in rows:
         pairs = V.step_pairs(row, cfg.data.number_order)
-        for (src, tgt), width in zip(pairs or [], step_widths(row)):
-            steps.append((V.encode(src), tgt, width, len(src)))
+        for (src, tgt), width, kinds in zip(pairs or [], step_widths(row), step_kinds(row)):
+            steps.append((V.encode(src), tgt, width, len(src), kinds))
     steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
-    right_w, total_w, right_len, total_len = (collections.Counter() for _ in range(4))
+    right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
     for i in range(0, len(steps), 256):
         chunk = steps[i : i + 256]
         with torch.no_grad():
             out = model.greedy(pad([s[0] for s in chunk]), cfg.model.max_target_len).tolist()
-        for ids, (_, tgt, width, n) in zip(out, chunk):
+        for ids, (_, tgt, width, n, kinds) in zip(out, chunk):
             ok = V.decode(ids) == tgt
             w = width if width < 3 else "3+"
             length = f"{n // 8 * 8}-{n // 8 * 8 + 7}" if n < 32 else "32+"
@@ -94,8 +113,12 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
             total_w[w] += 1
             right_len[length] += ok
             total_len[length] += 1
+            for kind in kinds:
+                right_k[kind] += ok
+                total_k[kind] += 1
     print_table("step reduces", right_w, total_w, len(steps), "steps")
     print_table("step input", right_len, total_len, len(steps), "steps")
+    print_table("step does", right_k, total_k, len(steps), "steps")
 
 
 def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int, what: str = "rows") -> None:

@@ -39,7 +39,8 @@ def test_step_pairs():
     row = {"level": 2, "input_polish": "(+ (* 2 3) (/ -4 6))", "expected_result": 6 - 4 / 6, "bindings": []}
     steps = [(V.tokens_to_polish(a), V.tokens_to_polish(b)) for a, b in V.step_pairs(row)]
     # an operation on a fraction is first written over integers, then reduced like level 1
-    assert [b for _, b in steps] == ["(+ 6 -2/3)", "(/ (+ (* 6 3) -2) 3)", "(/ (+ 18 -2) 3)", "(/ 16 3)", "16/3"]
+    assert [b for _, b in steps] == ["(+ 6 (/ -2 3))", "(+ 6 -2/3)", "(/ (+ (* 6 3) -2) 3)", "(/ (+ 18 -2) 3)",
+                                     "(/ 16 3)", "16/3"]
     assert steps[0][0] == "(+ (* 2 3) (/ -4 6))"
     # bindings: the first step substitutes them
     row = {"level": 3, "input_polish": "(* x (+ y 1))", "expected_result": 6.0, "bindings": [("x", 2.0), ("y", 2.0)]}
@@ -53,13 +54,25 @@ def test_step_pairs():
 
 @pytest.mark.parametrize("polish, lines", [
     ("(+ 1/4 3/4)", ["(/ (+ 1 3) 4)", "(/ 4 4)", "1"]),  # one denominator: no cross products
-    ("(- 1/4 1/6)", ["(/ (- 6 4) (* 4 6))", "(/ 2 24)", "1/12"]),  # a numerator of 1 is not multiplied
+    ("(- 1/4 1/6)", ["(/ (- 6 4) (* 4 6))", "(/ 2 24)", "(/ 1 12)", "1/12"]),  # a numerator of 1 is not multiplied
     ("(* -2/3 9)", ["(/ (* -2 9) 3)", "(/ -18 3)", "-6"]),
     ("(/ 3 1/2)", ["(* 3 2)", "6"]),  # a denominator of 1 is dropped
     ("(/ 1/2 -3)", ["(/ 1 (* 2 -3))", "(/ 1 -6)", "-1/6"]),
     ("(mod 7/2 2)", ["3/2"]),  # not + - * /: its value at once
 ])
 def test_fraction_operations_are_written_over_integers(polish, lines):
+    assert reduced_lines(polish) == lines
+
+
+@pytest.mark.parametrize("polish, lines", [
+    ("(/ 160 12)", ["(/ 80 6)", "(/ 40 3)", "40/3"]),  # one common prime a step, the smallest first
+    ("(/ -7 77)", ["(/ -1 11)", "-1/11"]),
+    ("(/ 4 -6)", ["(/ 2 -3)", "-2/3"]),
+    ("(/ 49 -14)", ["(/ 7 -2)", "-7/2"]),
+    ("(/ 162 6)", ["27"]),  # an exact quotient at once
+    ("(/ 7 12)", ["7/12"]),  # already in lowest terms
+])
+def test_quotients_are_cancelled_one_prime_at_a_time(polish, lines):
     assert reduced_lines(polish) == lines
 
 
@@ -71,7 +84,7 @@ def test_fraction_operations_are_written_over_integers(polish, lines):
     ("(* 123 456)", ["(+ (* 3 456) (* 120 456))", "(+ 1368 (+ (* 20 456) (* 100 456)))",
                      "(+ 1368 (+ 9120 45600))", "(+ 1368 54720)", "56088"]),
     ("(+ 1/12 1/34)", ["(/ (+ 34 12) (* 12 34))", "(/ 46 (+ (* 2 34) (* 10 34)))", "(/ 46 (+ 68 340))",
-                       "(/ 46 408)", "23/204"]),  # cross products are split too
+                       "(/ 46 408)", "(/ 23 204)", "23/204"]),  # cross products are split too
 ])
 def test_products_of_many_digits_are_split(polish, lines):
     assert reduced_lines(polish) == lines
