@@ -57,39 +57,31 @@ def operations(row: dict[str, Any]) -> list[str] | None:
     return out
 
 
-def step_inputs(row: dict[str, Any]) -> list[Any]:
-    """The tree each reduction step of the row starts from, in the order of
-    ``vocab.step_pairs`` (None for the step that substitutes the bindings)."""
+def step_operations(row: dict[str, Any]) -> list[list[str]]:
+    """The kinds of the innermost operations each reduction step of the row reduces, in the
+    order of ``vocab.step_pairs`` (none for the step that substitutes the bindings)."""
     lines = V.reduction_lines(row) or []
-    return ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+    inputs = ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+
+    def innermost(tree: Any) -> list[str]:
+        if tree is None or isinstance(tree, Fraction):
+            return []
+        if all(isinstance(c, Fraction) for c in tree[1:]):
+            return [operation_kind(tree[0], list(tree[1:]))]
+        return [kind for c in tree[1:] for kind in innermost(c)]
+
+    return [innermost(t) for t in inputs]
 
 
 def step_widths(row: dict[str, Any]) -> list[int]:
     """How many operations each reduction step of the row reduces at once (0: the step that
     substitutes the bindings)."""
-
-    def innermost(tree: Any) -> int:
-        if tree is None or isinstance(tree, Fraction):
-            return 0
-        if all(isinstance(c, Fraction) for c in tree[1:]):
-            return 1
-        return sum(innermost(c) for c in tree[1:])
-
-    return [innermost(t) for t in step_inputs(row)]
+    return [len(ops) for ops in step_operations(row)]
 
 
 def step_kinds(row: dict[str, Any]) -> list[set[str]]:
-    """The kinds of the innermost operations each reduction step of the row reduces (none
-    for the step that substitutes the bindings)."""
-
-    def innermost(tree: Any) -> set[str]:
-        if tree is None or isinstance(tree, Fraction):
-            return set()
-        if all(isinstance(c, Fraction) for c in tree[1:]):
-            return {operation_kind(tree[0], list(tree[1:]))}
-        return set().union(*(innermost(c) for c in tree[1:]))
-
-    return [innermost(t) for t in step_inputs(row)]
+    """The kinds of operation each reduction step of the row reduces."""
+    return [set(ops) for ops in step_operations(row)]
 
 
 def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
@@ -97,8 +89,8 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
     steps = []  # (source ids, target tokens, operations reduced, source length, their kinds)
     for row in rows:
         pairs = V.step_pairs(row, cfg.data.number_order)
-        for (src, tgt), width, kinds in zip(pairs or [], step_widths(row), step_kinds(row)):
-            steps.append((V.encode(src), tgt, width, len(src), kinds))
+        for (src, tgt), ops in zip(pairs or [], step_operations(row)):
+            steps.append((V.encode(src), tgt, len(ops), len(src), set(ops)))
     steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
     right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
     for i in range(0, len(steps), 256):
