@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from grapheme_lab.brain import edits
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, pad, read_jsonl
@@ -86,19 +87,21 @@ def step_kinds(row: dict[str, Any]) -> list[set[str]]:
 
 def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
     """Each step of each row on its own (greedy, given the right input)."""
-    steps = []  # (source ids, target tokens, operations reduced, source length, their kinds)
+    steps = []  # (source ids, target tokens, operations reduced, source length, their kinds, row)
     for row in rows:
         pairs = V.step_pairs(row, cfg.data.number_order)
         for (src, tgt), ops in zip(pairs or [], step_operations(row)):
-            steps.append((V.encode(src), tgt, len(ops), len(src), set(ops)))
+            steps.append((V.encode(src), tgt, len(ops), len(src), set(ops), row))
     steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
     right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
     for i in range(0, len(steps), 256):
         chunk = steps[i : i + 256]
+        sources, rows_ = [s[0] for s in chunk], [s[5] for s in chunk]
+        starts = edits.decoder_starts(sources, rows_, cfg.data.target)
         with torch.no_grad():
-            out = model.greedy(pad([s[0] for s in chunk]), cfg.model.max_target_len).tolist()
-        for ids, (_, tgt, width, n, kinds) in zip(out, chunk):
-            ok = V.decode(ids) == tgt
+            out = model.greedy(pad(sources), cfg.model.max_target_len, starts).tolist()
+        for ids, (src, tgt, width, n, kinds, row) in zip(out, chunk):
+            ok = edits.written(V.decode(src), V.decode(ids), row, cfg.data.target) == tgt
             w = width if width < 3 else "3+"
             length = f"{n // 8 * 8}-{n // 8 * 8 + 7}" if n < 32 else "32+"
             right_w[w] += ok

@@ -4,6 +4,7 @@ import torch
 
 from grapheme_lab import config as C
 from grapheme_lab import generate
+from grapheme_lab.brain import edits as E
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum
 from grapheme_lab.brain.evaluate import evaluate_examples, solve
@@ -16,13 +17,14 @@ class Scripted:
     and counts its decodes."""
 
     def __init__(self, table: dict[tuple[int, ...], list[str]], fallback: list[str]):
-        self.table, self.fallback, self.calls = table, fallback, 0
+        self.table, self.fallback, self.calls, self.starts = table, fallback, 0, []
 
     def eval(self):
         return self
 
-    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
+    def greedy(self, src: torch.Tensor, max_len: int, starts=None) -> torch.Tensor:
         self.calls += 1
+        self.starts.append(starts)
         outs = [V.encode(self.table.get(tuple(t for t in row if t != V.PAD), self.fallback)) + [V.EOS]
                 for row in src.tolist()]
         y = torch.full((len(outs), max(map(len, outs))), V.PAD, dtype=torch.long)
@@ -47,6 +49,19 @@ def test_steps_chain_to_the_answer(tmp_path):
         assert toks.count(";") == len(V.step_pairs(e[2])) - 1
     longest = max(len(V.step_pairs(e[2])) for e in examples)
     assert longest >= 3 and model.calls == longest  # one batched decode per step
+
+
+def test_edits_chain_to_the_answer(tmp_path):
+    cfg, examples = setup(tmp_path, target="edits")
+    steps = {tuple(V.encode(s)): t for e in examples for s, t in V.step_pairs(e[2])}
+    model = Scripted({s: E.edit(V.decode(list(s)), t) for s, t in steps.items()}, fallback=["P"])
+    results = evaluate_examples(model, examples, cfg, "cpu")
+    assert all(v.correct for _, v in results)
+    for (toks, _), e in zip(results, examples):  # each step written whole: the edits spliced in
+        assert toks == [t for _, line in V.step_pairs(e[2]) for t in [";", *line]][1:]
+    first = model.starts[0]  # where the first decode writes each row's edits: at its sites
+    assert first == [tuple(E.starts(V.decode(e[0]))) for e in examples]
+    assert any(len(s) > 1 for s in first)  # some rows reduce two operations at once
 
 
 def test_a_chain_that_never_reaches_a_value_stops(tmp_path):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from grapheme_lab.brain import edits
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, Example, pad, rows_by_level
@@ -24,10 +25,14 @@ from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 
 
-def _decode(raw: Brain, sources: list[list[int]], cfg: Config, device, beam: int) -> list[list[str]]:
-    src = pad(sources, device)
-    seqs = raw.beam(src, cfg.model.max_target_len, beam) if beam > 1 else raw.greedy(src, cfg.model.max_target_len)
-    return [V.decode(ids) for ids in seqs.tolist()]
+def _decode(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]], cfg: Config, device,
+            beam: int) -> list[list[str]]:
+    """Each source's answer as a whole (a step written as edits spliced into its source)."""
+    src, n = pad(sources, device), cfg.model.max_target_len
+    starts = edits.decoder_starts(sources, rows, cfg.data.target)
+    seqs = raw.beam(src, n, beam, starts) if beam > 1 else raw.greedy(src, n, starts)
+    return [edits.written(V.decode(s), V.decode(ids), r, cfg.data.target)
+            for s, ids, r in zip(sources, seqs.tolist(), rows)]
 
 
 def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
@@ -51,7 +56,7 @@ def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 
     for _ in range(V.MAX_STEPS):
         if not todo:
             break
-        decoded = _decode(raw, [sources[i] for i in todo], cfg, device, beam)
+        decoded = _decode(raw, [sources[i] for i in todo], [examples[i][2] for i in todo], cfg, device, beam)
         todo_next = []
         for i, toks in zip(todo, decoded):
             out[i] += ([";"] if out[i] else []) + toks
