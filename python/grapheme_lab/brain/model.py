@@ -243,7 +243,7 @@ class Brain(nn.Module):
         caches = [{"self": {}, "cross": {}} for _ in self.decoder]
         tok = torch.full((b, 1), V.BOS, dtype=torch.long, device=src.device)
         place = torch.zeros_like(tok)
-        slots = [TP.Slots(s) for s in starts] if starts else [TP.Slots() for _ in range(b)]
+        slots = [TP.Slots(s) for s in starts or [TP.ROOT] * b]
         tree = TP.step_features(slots, [V.BOS] * b, src.device)
         done = torch.zeros(b, dtype=torch.bool, device=src.device)
         out = []
@@ -287,7 +287,7 @@ class Brain(nn.Module):
         dev = src.device
         tok = torch.full((b * width, 1), V.BOS, dtype=torch.long, device=dev)
         place = torch.zeros_like(tok)
-        slots = [TP.Slots(s) for s in starts for _ in range(width)] if starts else [TP.Slots() for _ in range(b * width)]
+        slots = [TP.Slots(s) for s in starts or [TP.ROOT] * b for _ in range(width)]
         tree = TP.step_features(slots, [V.BOS] * (b * width), dev)
         score = torch.full((b, width), float("-inf"), device=dev)
         score[:, 0] = 0.0

@@ -294,7 +294,7 @@ def train_step(model, raw: Brain, batch: list[Example], tensors: Batch, cfg: Con
     t = max(tgt_in.shape[1], seq_in.shape[1])
     pad = lambda x: F.pad(x, (0, t - x.shape[1]), value=V.PAD)  # noqa: E731
     with amp:  # one forward pass for the CE rows and the rescored samples (one DDP call)
-        tgt_tree = TP.features(torch.cat([pad(tgt_in), pad(seq_in)]), starts and starts + starts_k)
+        tgt_tree = TP.features(torch.cat([pad(tgt_in), pad(seq_in)]), None if starts is None else starts + starts_k)
         logits = model(torch.cat([src, src_k]), torch.cat([pad(tgt_in), pad(seq_in)]), tgt_tree=tgt_tree)
     logits = logits.float()
     ce = F.cross_entropy(logits[:b, : tgt_in.shape[1]].flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,

@@ -48,6 +48,7 @@ for _i, _t in enumerate(V.TOKENS):
 _ARITY = [V.ARITY.get(t, 0) for t in V.TOKENS]
 
 Path = tuple[int, ...]
+ROOT: tuple[Path, ...] = ((),)  # where a sequence's nodes go unless told: one expression at the root
 
 
 @functools.lru_cache(maxsize=4096)
@@ -64,7 +65,7 @@ class Slots:
 
     __slots__ = ("pending", "leaf")
 
-    def __init__(self, start: tuple[Path, ...] = ((),)) -> None:
+    def __init__(self, start: tuple[Path, ...] = ROOT) -> None:
         self.pending: list[Path] = list(reversed(start))  # open slots, the next one last
         self.leaf: Path | None = None
 
@@ -100,7 +101,7 @@ def _dense(flat, rows: int, length: int, device) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=1 << 19)
-def _row_features(row: tuple[int, ...], start: tuple[Path, ...] = ((),)) -> np.ndarray:
+def _row_features(row: tuple[int, ...], start: tuple[Path, ...] = ROOT) -> np.ndarray:
     """Indices of the nonzero features of one row (no PAD) whose first node goes to ``start``,
     flattened over [len(row), FEATURES] (training sees each example once an epoch, so its
     features are worked out once)."""
@@ -119,7 +120,7 @@ def rows_features(rows: list[list[int]], length: int, device="cpu",
     """Tree features [B, length, FEATURES] of token rows without PAD, each at most ``length``
     long (the batch they are padded into); ``starts``: where each row's nodes go (its
     open slots at the start, see ``Slots``), the root when None."""
-    starts = starts or [((),)] * len(rows)
+    starts = starts or [ROOT] * len(rows)
     flat = [_row_features(tuple(row), start) + i * length * FEATURES for i, (row, start) in enumerate(zip(rows, starts))]
     return _dense(np.concatenate(flat), len(rows), length, device)
 
