@@ -5,7 +5,8 @@ A level-1 row has one operation; a level-2 row two to a dozen. A row counts unde
 kind of operation it holds, so on level 2 the table reads "accuracy of the rows that
 need at least one such operation". For a model that solves by steps, three more tables
 score each step on its own, given its right input: by how many operations the step
-reduces at once, by the length of its input, and by the kinds of operation it reduces.
+reduces at once, by the length of its input, and by the kinds of operation it reduces;
+for one that solves a step site by site, a last table scores each site on its own.
 
     python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
 """
@@ -20,11 +21,11 @@ from typing import Any
 
 import torch
 
-from grapheme_lab.brain import edits
+from grapheme_lab.brain import sites
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, pad, read_jsonl
-from grapheme_lab.brain.evaluate import evaluate_examples
+from grapheme_lab.brain.evaluate import decode_steps, evaluate_examples
 
 
 def operation_kind(op: str, args: list[Fraction]) -> str:
@@ -86,34 +87,48 @@ def step_kinds(row: dict[str, Any]) -> list[set[str]]:
 
 
 def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
-    """Each step of each row on its own (greedy, given the right input)."""
-    steps = []  # (source ids, target tokens, operations reduced, source length, their kinds, row)
+    """Each step of each row on its own (greedy, given the right input), and under
+    ``target = "sites"`` each site of those steps on its own."""
+    steps = []  # (source tokens, target tokens, kinds of the operations reduced, row)
     for row in rows:
         pairs = V.step_pairs(row, cfg.data.number_order)
-        for (src, tgt), ops in zip(pairs or [], step_operations(row)):
-            steps.append((V.encode(src), tgt, len(ops), len(src), set(ops), row))
+        steps += [(src, tgt, ops, row) for (src, tgt), ops in zip(pairs or [], step_operations(row))]
     steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
     right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
     for i in range(0, len(steps), 256):
         chunk = steps[i : i + 256]
-        sources, rows_ = [s[0] for s in chunk], [s[5] for s in chunk]
-        starts = edits.decoder_starts(sources, rows_, cfg.data.target)
-        with torch.no_grad():
-            out = model.greedy(pad(sources), cfg.model.max_target_len, starts).tolist()
-        for ids, (src, tgt, width, n, kinds, row) in zip(out, chunk):
-            ok = edits.written(V.decode(src), V.decode(ids), row, cfg.data.target) == tgt
-            w = width if width < 3 else "3+"
-            length = f"{n // 8 * 8}-{n // 8 * 8 + 7}" if n < 32 else "32+"
+        got = decode_steps(model, [V.encode(s[0]) for s in chunk], [s[3] for s in chunk], cfg, "cpu")
+        for toks, (src, tgt, ops, _) in zip(got, chunk):
+            ok = toks == tgt
+            w = len(ops) if len(ops) < 3 else "3+"
+            length = f"{len(src) // 8 * 8}-{len(src) // 8 * 8 + 7}" if len(src) < 32 else "32+"
             right_w[w] += ok
             total_w[w] += 1
             right_len[length] += ok
             total_len[length] += 1
-            for kind in kinds:
+            for kind in set(ops):
                 right_k[kind] += ok
                 total_k[kind] += 1
     print_table("step reduces", right_w, total_w, len(steps), "steps")
     print_table("step input", right_len, total_len, len(steps), "steps")
     print_table("step does", right_k, total_k, len(steps), "steps")
+    if cfg.data.target == "sites":
+        score_sites(model, cfg, steps)
+
+
+def score_sites(model, cfg, steps: list) -> None:
+    """Each site of the steps asked on its own, by the kind of operation it is."""
+    asked = [(q, a, kind) for src, tgt, ops, _ in steps
+             for q, a, kind in zip(sites.questions(src), sites.answers(src, tgt), ops)]
+    right, total = collections.Counter(), collections.Counter()
+    for i in range(0, len(asked), 256):
+        chunk = asked[i : i + 256]
+        with torch.no_grad():
+            out = model.greedy(pad([V.encode(q) for q, _, _ in chunk]), cfg.model.max_target_len).tolist()
+        for ids, (_, answer, kind) in zip(out, chunk):
+            right[kind] += V.decode(ids) == answer
+            total[kind] += 1
+    print_table("site is", right, total, len(asked), "sites")
 
 
 def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int, what: str = "rows") -> None:

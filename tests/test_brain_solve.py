@@ -4,7 +4,7 @@ import torch
 
 from grapheme_lab import config as C
 from grapheme_lab import generate
-from grapheme_lab.brain import edits as E
+from grapheme_lab.brain import sites as S
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum
 from grapheme_lab.brain.evaluate import evaluate_examples, solve
@@ -17,14 +17,14 @@ class Scripted:
     and counts its decodes."""
 
     def __init__(self, table: dict[tuple[int, ...], list[str]], fallback: list[str]):
-        self.table, self.fallback, self.calls, self.starts = table, fallback, 0, []
+        self.table, self.fallback, self.calls, self.asked = table, fallback, 0, []
 
     def eval(self):
         return self
 
-    def greedy(self, src: torch.Tensor, max_len: int, starts=None) -> torch.Tensor:
+    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
         self.calls += 1
-        self.starts.append(starts)
+        self.asked.append(len(src))
         outs = [V.encode(self.table.get(tuple(t for t in row if t != V.PAD), self.fallback)) + [V.EOS]
                 for row in src.tolist()]
         y = torch.full((len(outs), max(map(len, outs))), V.PAD, dtype=torch.long)
@@ -51,17 +51,25 @@ def test_steps_chain_to_the_answer(tmp_path):
     assert longest >= 3 and model.calls == longest  # one batched decode per step
 
 
-def test_edits_chain_to_the_answer(tmp_path):
-    cfg, examples = setup(tmp_path, target="edits")
-    steps = {tuple(V.encode(s)): t for e in examples for s, t in V.step_pairs(e[2])}
-    model = Scripted({s: E.edit(V.decode(list(s)), t) for s, t in steps.items()}, fallback=["P"])
+def test_sites_chain_to_the_answer(tmp_path):
+    cfg, examples = setup(tmp_path, target="sites")
+    table = {tuple(V.encode(q)): a for e in examples for s, t in V.step_pairs(e[2])
+             for q, a in zip(S.questions(s), S.answers(s, t))}
+    model = Scripted(table, fallback=["P"])
     results = evaluate_examples(model, examples, cfg, "cpu")
     assert all(v.correct for _, v in results)
-    for (toks, _), e in zip(results, examples):  # each step written whole: the edits spliced in
+    for (toks, _), e in zip(results, examples):  # each step written whole: its sites' answers spliced in
         assert toks == [t for _, line in V.step_pairs(e[2]) for t in [";", *line]][1:]
-    first = model.starts[0]  # where the first decode writes each row's edits: at its sites
-    assert first == [tuple(E.starts(V.decode(e[0]))) for e in examples]
-    assert any(len(s) > 1 for s in first)  # some rows reduce two operations at once
+    first = sum(len(S.questions(V.decode(e[0]))) for e in examples)
+    assert model.asked[0] == first > len(examples)  # the first decode asks every site of every row at once
+
+
+def test_answers_that_do_not_fit_their_sites_are_malformed(tmp_path):
+    cfg, examples = setup(tmp_path, target="sites")
+    model = Scripted({}, fallback=["P", "6", "P"])  # not one expression
+    results = evaluate_examples(model, examples[:5], cfg, "cpu")
+    assert all(v.malformed and not v.correct for _, v in results)
+    assert all(toks[0] == "<unk>" for toks, _ in results)
 
 
 def test_a_chain_that_never_reaches_a_value_stops(tmp_path):

@@ -214,7 +214,7 @@ def test_batches_bucket_by_length(tmp_path):
     assert level_1 != sorted(level_1, key=lambda k: (len(k[1]), len(k[2])))
 
 
-@pytest.mark.parametrize("loss,target,level", [("ged", "steps", 1), ("ged+ce", "steps", 1), ("ged+ce", "edits", 2)])
+@pytest.mark.parametrize("loss,target,level", [("ged", "steps", 1), ("ged+ce", "steps", 1), ("ged+ce", "sites", 2)])
 def test_ged_losses_train(tmp_path, loss, target, level):
     cfg = C.from_dict(tiny(tmp_path, loss={"type": loss, "num_samples": 3}, data={"target": target},
                            curriculum={"start_level": level, "end_level": level}, training={"epochs_per_level": 1}))
@@ -288,13 +288,13 @@ def test_bad_checkpoint(tmp_path):
         ckpt_io.load(p)
 
 
-@pytest.mark.parametrize("target", ["steps", "edits"])
+@pytest.mark.parametrize("target", ["steps", "sites"])
 def test_ged_targets_are_the_steps(tmp_path, target):
-    # a step example is scored against its step (its edits spliced back), not against the row's final answer
+    # a step example (or one site of it) is scored against its step (or site), not against the row's final answer
     cfg = C.from_dict(tiny(tmp_path, data={"target": target}))
     batch = Curriculum(cfg).examples(2, "train")[:32]
     assert any(len(V.step_pairs(e[2])) > 1 for e in batch)
-    tgt_out = collate(batch, target=target).tgt_out
+    tgt_out = collate(batch).tgt_out
     perfect = torch.nn.functional.one_hot(tgt_out, V.vocab_size()).float()
     assert teacher_forced_ged(perfect, batch, cfg) == 0.0
     wrong = torch.nn.functional.one_hot(torch.full_like(tgt_out, V.INDEX["P"]), V.vocab_size()).float()

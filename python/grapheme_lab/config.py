@@ -106,7 +106,7 @@ class DataConfig:
     seed: int = 0
     # rows generated per level when train_data does not exist (missing levels: the generator's default)
     samples: dict = dataclasses.field(default_factory=dict)
-    target: str = "answer"  # "answer"; "steps": levels 1-3 learned one reduction step at a time; "edits": steps written as edits
+    target: str = "answer"  # "answer"; "steps": levels 1-3 learned one reduction step at a time; "sites": each step's sites one at a time
     number_order: str = "lsd"  # digits least significant first ("lsd") or as written ("msd")
     # level-1 rows of an operator seen this many times an epoch (e.g. {"/" = 3}); others once
     repeat: dict = dataclasses.field(default_factory=dict)
@@ -129,7 +129,7 @@ CHOICES = {
     ("training", "lr_schedule"): ("cosine", "constant"),
     ("hardware", "device"): ("auto", "cpu", "cuda"),
     ("hardware", "amp"): ("auto", "off", "bf16", "fp16"),
-    ("data", "target"): ("answer", "steps", "edits"),
+    ("data", "target"): ("answer", "steps", "sites"),
     ("data", "number_order"): ("lsd", "msd"),
 }
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from grapheme_lab import generate
-from grapheme_lab.brain import edits
+from grapheme_lab.brain import sites
 from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import Config
@@ -105,16 +105,17 @@ class Curriculum:
     def training_examples(self, row: dict[str, Any]) -> list[Example]:
         """What the brain learns from the row: its answer, or with ``target = "steps"`` each
         reduction step of it and the steps that recover from a wrong quotient, all
-        ``[data] repeat`` times; with ``target = "edits"`` each step written as its edit.
-        Steps too long for the model are left out."""
+        ``[data] repeat`` times; with ``target = "sites"`` each site of those steps on its
+        own (``sites``). Examples too long for the model are left out."""
         pairs = V.step_pairs(row, self.cfg.data.number_order) if V.has_steps(row, self.cfg.data.target) else None
         if pairs is None:
             e = self.encode(row)
             return [] if e is None else [e] * self._repeats(row)
+        pairs = pairs + V.correction_pairs(row, self.cfg.data.number_order)
+        if self.cfg.data.target == "sites":
+            pairs = [qa for s, t in pairs for qa in zip(sites.questions(s), sites.answers(s, t))]
         out = []
-        for s, t in pairs + V.correction_pairs(row, self.cfg.data.number_order):
-            if self.cfg.data.target == "edits":
-                t = edits.edit(s, t)
+        for s, t in pairs:
             src, tgt = V.encode(s), V.encode(t) + [V.EOS]
             if self._fits(src, tgt):
                 out.append((src, tgt, row))
@@ -211,13 +212,11 @@ class Batch(NamedTuple):
     tgt_tree: torch.Tensor
 
 
-def collate(examples: list[Example], device: torch.device | str = "cpu", target: str = "answer") -> Batch:
-    """The examples as tensors (training runs this in the batch-preparing thread);
-    ``target``: ``[data] target``, which says where the decoder writes (``edits.decoder_starts``)."""
+def collate(examples: list[Example], device: torch.device | str = "cpu") -> Batch:
+    """The examples as tensors (training runs this in the batch-preparing thread)."""
     sources, inputs = [e[0] for e in examples], [[V.BOS] + e[1][:-1] for e in examples]
     src, tgt_in, tgt_out = pad(sources), pad(inputs), pad([e[1] for e in examples])
-    starts = edits.decoder_starts(sources, [e[2] for e in examples], target)
-    trees = TP.rows_features(sources, src.shape[1]), TP.rows_features(inputs, tgt_in.shape[1], starts=starts)
+    trees = TP.rows_features(sources, src.shape[1]), TP.rows_features(inputs, tgt_in.shape[1])
     return Batch(*(x.to(device) for x in (src, tgt_in, tgt_out, *trees)))
 
 

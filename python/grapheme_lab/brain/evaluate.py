@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from grapheme_lab.brain import edits
+from grapheme_lab.brain import sites
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, Example, pad, rows_by_level
@@ -25,14 +25,28 @@ from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 
 
-def _decode(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]], cfg: Config, device,
-            beam: int) -> list[list[str]]:
-    """Each source's answer as a whole (a step written as edits spliced into its source)."""
-    src, n = pad(sources, device), cfg.model.max_target_len
-    starts = edits.decoder_starts(sources, rows, cfg.data.target)
-    seqs = raw.beam(src, n, beam, starts) if beam > 1 else raw.greedy(src, n, starts)
-    return [edits.written(V.decode(s), V.decode(ids), r, cfg.data.target)
-            for s, ids, r in zip(sources, seqs.tolist(), rows)]
+def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]], cfg: Config, device,
+                 beam: int = 1) -> list[list[str]]:
+    """One decode of each source: its answer, or its next step. Under ``target = "sites"``
+    a step's sites are asked one by one (all sources' in one batch) and spliced back in;
+    a step whose answers do not fit its sites comes out malformed (``<unk>`` first)."""
+    by_sites = [cfg.data.target == "sites" and V.has_steps(r, cfg.data.target) for r in rows]
+    questions = [sites.questions(V.decode(s)) if b else [s] for s, b in zip(sources, by_sites)]
+    flat = [V.encode(q) if b else q for qs, b in zip(questions, by_sites) for q in qs]
+    seqs = []
+    if flat:
+        src, n = pad(flat, device), cfg.model.max_target_len
+        seqs = (raw.beam(src, n, beam) if beam > 1 else raw.greedy(src, n)).tolist()
+    decoded = iter(V.decode(ids) for ids in seqs)
+    out = []
+    for s, qs, b in zip(sources, questions, by_sites):
+        answers = [next(decoded) for _ in qs]
+        if not b:
+            out.append(answers[0])
+            continue
+        whole = sites.splice(V.decode(s), answers)
+        out.append(whole if whole is not None else ["<unk>", *(t for a in answers for t in a)])
+    return out
 
 
 def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
@@ -56,7 +70,7 @@ def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 
     for _ in range(V.MAX_STEPS):
         if not todo:
             break
-        decoded = _decode(raw, [sources[i] for i in todo], [examples[i][2] for i in todo], cfg, device, beam)
+        decoded = decode_steps(raw, [sources[i] for i in todo], [examples[i][2] for i in todo], cfg, device, beam)
         todo_next = []
         for i, toks in zip(todo, decoded):
             out[i] += ([";"] if out[i] else []) + toks

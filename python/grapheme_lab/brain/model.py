@@ -236,14 +236,14 @@ class Brain(nn.Module):
             x = blk(x, mem=mem, mem_mask=mem_mask, cache=c)
         return self.head(self.ln_dec(x))[:, -1].float()
 
-    def _run(self, src, max_len, choose, starts):
+    def _run(self, src, max_len, choose):
         """Shared loop: ``choose(logits) -> next ids``; returns [B, <=max_len] ids (after BOS)."""
         mem, mask = self.encode(src)
         b = src.shape[0]
         caches = [{"self": {}, "cross": {}} for _ in self.decoder]
         tok = torch.full((b, 1), V.BOS, dtype=torch.long, device=src.device)
         place = torch.zeros_like(tok)
-        slots = [TP.Slots(s) for s in starts or [TP.ROOT] * b]
+        slots = [TP.Slots() for _ in range(b)]
         tree = TP.step_features(slots, [V.BOS] * b, src.device)
         done = torch.zeros(b, dtype=torch.bool, device=src.device)
         out = []
@@ -259,27 +259,23 @@ class Brain(nn.Module):
             tok = nxt[:, None]
         return torch.stack(out, 1) if out else torch.zeros((b, 0), dtype=torch.long, device=src.device)
 
-    # ``starts``: where each row's answer goes in the tree, its decoder's open slots at the
-    # start (``edits.decoder_starts``); None: every answer is one expression at the root.
+    @torch.no_grad()
+    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
+        return self._run(src, max_len, lambda logits: logits.argmax(-1))
 
     @torch.no_grad()
-    def greedy(self, src: torch.Tensor, max_len: int, starts=None) -> torch.Tensor:
-        return self._run(src, max_len, lambda logits: logits.argmax(-1), starts)
-
-    @torch.no_grad()
-    def sample(self, src: torch.Tensor, max_len: int, temperature: float = 1.0, generator=None,
-               starts=None) -> torch.Tensor:
+    def sample(self, src: torch.Tensor, max_len: int, temperature: float = 1.0, generator=None) -> torch.Tensor:
         def choose(logits):
             probs = torch.softmax(logits / max(temperature, 1e-6), -1)
             return torch.multinomial(probs, 1, generator=generator)[:, 0]
 
-        return self._run(src, max_len, choose, starts)
+        return self._run(src, max_len, choose)
 
     @torch.no_grad()
-    def beam(self, src: torch.Tensor, max_len: int, width: int, starts=None) -> torch.Tensor:
+    def beam(self, src: torch.Tensor, max_len: int, width: int) -> torch.Tensor:
         """Beam search (length-normalised log-probability); the best sequence per source."""
         if width <= 1:
-            return self.greedy(src, max_len, starts)
+            return self.greedy(src, max_len)
         b = src.shape[0]
         mem, mask = self.encode(src)
         mem, mask = mem.repeat_interleave(width, 0), mask.repeat_interleave(width, 0)
@@ -287,7 +283,7 @@ class Brain(nn.Module):
         dev = src.device
         tok = torch.full((b * width, 1), V.BOS, dtype=torch.long, device=dev)
         place = torch.zeros_like(tok)
-        slots = [TP.Slots(s) for s in starts or [TP.ROOT] * b for _ in range(width)]
+        slots = [TP.Slots() for _ in range(b * width)]
         tree = TP.step_features(slots, [V.BOS] * (b * width), dev)
         score = torch.full((b, width), float("-inf"), device=dev)
         score[:, 0] = 0.0

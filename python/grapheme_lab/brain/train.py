@@ -34,8 +34,6 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from grapheme_lab.brain import checkpoint as ckpt_io
-from grapheme_lab.brain import edits
-from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.cpu import idle_cpus, threads_to_use
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
@@ -177,12 +175,12 @@ def amp_context(cfg: Config, device: torch.device):
     return torch.autocast(device_type=device.type, dtype=dtype), scaler
 
 
-def my_slices(batches: Iterator[list[Example]], d: Dist, target: str) -> Iterator[tuple[list[Example], list[Example], Batch | None]]:
+def my_slices(batches: Iterator[list[Example]], d: Dist) -> Iterator[tuple[list[Example], list[Example], Batch | None]]:
     """Each global batch with this rank's slice of it and that slice's tensors (no slice
     when the batch has fewer rows than ranks)."""
     for batch in batches:
         mine = rank_slice(batch, d.rank, d.world) if len(batch) >= d.world else []
-        yield batch, mine, collate(mine, d.device, target) if mine else None
+        yield batch, mine, collate(mine, d.device) if mine else None
 
 
 def prefetch(it: Iterator, enabled: bool, depth: int = 2) -> Iterator:
@@ -247,22 +245,17 @@ class Log:
 # ---------------------------------------------------------------- steps
 
 
-def answer_polish(e: Example, ids: list[int], cfg: Config) -> str:
-    """A decoded answer to example ``e`` as Polish, "" when malformed (a step's edits spliced
-    into its source first)."""
-    toks = edits.written(V.decode(e[0]), V.decode(ids), e[2], cfg.data.target)
-    return V.tokens_to_polish(V.answer_tokens(toks), cfg.data.number_order) or ""
-
-
 def teacher_forced_ged(logits: torch.Tensor, batch: list[Example], cfg: Config) -> float:
     """Mean GED of the argmax of teacher-forced logits to the target (a cheap training-time signal)."""
-    hyps = [answer_polish(e, ids, cfg) for e, ids in zip(batch, logits.argmax(-1).tolist())]
+    hyps = []
+    for ids in logits.argmax(-1).tolist():
+        hyps.append(V.tokens_to_polish(V.answer_tokens(V.decode(ids)), cfg.data.number_order) or "")
     return float(expression_ged_batch(hyps, example_targets(batch, cfg), cfg.ged_costs(), malformed="penalty").mean())
 
 
 def example_targets(batch: list[Example], cfg: Config) -> list[str]:
     """What each example teaches, as Polish: a row's answer, or one step of it."""
-    return [answer_polish(e, e[1], cfg) for e in batch]
+    return [V.tokens_to_polish(V.decode(e[1]), cfg.data.number_order) or "" for e in batch]
 
 
 def train_step(model, raw: Brain, batch: list[Example], tensors: Batch, cfg: Config, d: Dist,
@@ -284,9 +277,7 @@ def train_step(model, raw: Brain, batch: list[Example], tensors: Batch, cfg: Con
     src_k = src.repeat_interleave(k, 0)
     # samples longer than the target by 8 tokens are wrong anyway; the cap keeps early steps cheap
     max_len = min(cfg.model.max_target_len, tgt_out.shape[1] + 8)
-    starts = edits.decoder_starts([e[0] for e in batch], [e[2] for e in batch], cfg.data.target)
-    starts_k = [s for s in starts for _ in range(k)] if starts else None
-    seqs = raw.sample(src_k, max_len, cfg.loss.temperature, generator=gen, starts=starts_k)
+    seqs = raw.sample(src_k, max_len, cfg.loss.temperature, generator=gen)
     raw.train(was_training)
     if seqs.shape[1] == 0:
         seqs = torch.full((src_k.shape[0], 1), V.EOS, dtype=torch.long, device=d.device)
@@ -294,13 +285,13 @@ def train_step(model, raw: Brain, batch: list[Example], tensors: Batch, cfg: Con
     t = max(tgt_in.shape[1], seq_in.shape[1])
     pad = lambda x: F.pad(x, (0, t - x.shape[1]), value=V.PAD)  # noqa: E731
     with amp:  # one forward pass for the CE rows and the rescored samples (one DDP call)
-        tgt_tree = TP.features(torch.cat([pad(tgt_in), pad(seq_in)]), None if starts is None else starts + starts_k)
-        logits = model(torch.cat([src, src_k]), torch.cat([pad(tgt_in), pad(seq_in)]), tgt_tree=tgt_tree)
+        logits = model(torch.cat([src, src_k]), torch.cat([pad(tgt_in), pad(seq_in)]))
     logits = logits.float()
     ce = F.cross_entropy(logits[:b, : tgt_in.shape[1]].flatten(0, 1), tgt_out.flatten(), ignore_index=V.PAD,
                          reduction="sum", label_smoothing=cfg.loss.label_smoothing) / ntok * d.world
     seq_lp = sequence_logprobs_of(logits[b:, : seqs.shape[1]], seqs).view(b, k)
-    hyps = [[answer_polish(e, s, cfg) for s in row] for e, row in zip(batch, seqs.view(b, k, -1).tolist())]
+    hyps = [[V.tokens_to_polish(V.answer_tokens(V.decode(s)), cfg.data.number_order) or "" for s in row]
+            for row in seqs.view(b, k, -1).tolist()]
     out = ged_loss(seq_lp, hyps, example_targets(batch, cfg))
     nrows = d.sum(float(b))[0]
     risk = out.loss * (b / nrows * d.world)  # the global mean over rows, like the CE's over tokens
@@ -399,7 +390,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
         model.train()
         loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, None
-        batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d, cfg.data.target), cfg.hardware.parallel_batches)
+        batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
         if d.main and sys.stderr.isatty():
             from tqdm import tqdm
 
@@ -465,7 +456,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             decision = record_epoch(state, acc, cfg, time_up=cut == "level" or clock() >= deadline)
         thr = cfg.curriculum.advance_threshold
         if decision == "advance":
-            log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} > {thr:.2f})")
+            log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} >= {thr:.2f})")
         elif decision == "stall":
             short = ", the last cut short by its share of the time limit" if cut == "level" else ""
             log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epoch"

@@ -48,7 +48,6 @@ for _i, _t in enumerate(V.TOKENS):
 _ARITY = [V.ARITY.get(t, 0) for t in V.TOKENS]
 
 Path = tuple[int, ...]
-ROOT: tuple[Path, ...] = ((),)  # where a sequence's nodes go unless told: one expression at the root
 
 
 @functools.lru_cache(maxsize=4096)
@@ -59,14 +58,12 @@ def _indices(path: Path | None, offset: int) -> tuple[int, ...]:
 
 
 class Slots:
-    """Prefix-notation parse state of one token sequence, fed one token at a time; ``start``:
-    the open slots its nodes fill, in order (the root; a step written as edits fills its
-    sites, see ``edits``)."""
+    """Prefix-notation parse state of one token sequence, fed one token at a time."""
 
     __slots__ = ("pending", "leaf")
 
-    def __init__(self, start: tuple[Path, ...] = ROOT) -> None:
-        self.pending: list[Path] = list(reversed(start))  # open slots, the next one last
+    def __init__(self) -> None:
+        self.pending: list[Path] = [()]  # open slots, the next one last
         self.leaf: Path | None = None
 
     def copy(self) -> Slots:
@@ -101,27 +98,23 @@ def _dense(flat, rows: int, length: int, device) -> torch.Tensor:
 
 
 @functools.lru_cache(maxsize=1 << 19)
-def _row_features(row: tuple[int, ...], start: tuple[Path, ...] = ROOT) -> np.ndarray:
-    """Indices of the nonzero features of one row (no PAD) whose first node goes to ``start``,
-    flattened over [len(row), FEATURES] (training sees each example once an epoch, so its
-    features are worked out once)."""
-    s = Slots(start)
+def _row_features(row: tuple[int, ...]) -> np.ndarray:
+    """Indices of the nonzero features of one row (no PAD), flattened over [len(row),
+    FEATURES] (training sees each example once an epoch, so its features are worked out once)."""
+    s = Slots()
     return np.array([t * FEATURES + i for t, tok in enumerate(row) for i in s.feed(tok)], dtype=np.int32)
 
 
-def features(ids: torch.Tensor, starts: list[tuple[Path, ...]] | None = None) -> torch.Tensor:
+def features(ids: torch.Tensor) -> torch.Tensor:
     """Tree features of a [B, T] batch of token ids (PAD at the end of a row)."""
     rows = [row[: row.index(V.PAD)] if V.PAD in row else row for row in ids.tolist()]
-    return rows_features(rows, ids.shape[1], ids.device, starts)
+    return rows_features(rows, ids.shape[1], ids.device)
 
 
-def rows_features(rows: list[list[int]], length: int, device="cpu",
-                  starts: list[tuple[Path, ...]] | None = None) -> torch.Tensor:
+def rows_features(rows: list[list[int]], length: int, device="cpu") -> torch.Tensor:
     """Tree features [B, length, FEATURES] of token rows without PAD, each at most ``length``
-    long (the batch they are padded into); ``starts``: where each row's nodes go (its
-    open slots at the start, see ``Slots``), the root when None."""
-    starts = starts or [ROOT] * len(rows)
-    flat = [_row_features(tuple(row), start) + i * length * FEATURES for i, (row, start) in enumerate(zip(rows, starts))]
+    long (the batch they are padded into)."""
+    flat = [_row_features(tuple(row)) + i * length * FEATURES for i, row in enumerate(rows)]
     return _dense(np.concatenate(flat), len(rows), length, device)
 
 

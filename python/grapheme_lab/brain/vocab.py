@@ -18,8 +18,8 @@ fraction is first written over integers (``1/4 + 1/6`` -> ``(6 + 4) / (4*6)``, s
 ``_over_integers``), a product of two numbers of several nonzero digits as a sum of
 products by fewer digits (``34*27`` -> ``4*27 + 30*27``, see ``_split_product``), and
 ``a mod b`` as ``(a - b*q) mod b`` (see ``_remainder``), so every step of a nested
-expression is the kind of step a level-1 row teaches (``target = "edits"`` writes a step as
-only what it changes, see ``edits``). Solving applies steps until a value comes out. The steps are written out
+expression is the kind of step a level-1 row teaches (``target = "sites"`` asks for each
+reduced operation of a step on its own, see ``sites``). Solving applies steps until a value comes out. The steps are written out
 separated by ``;``, and the judge reads what follows the last ``;``.
 """
 
@@ -306,7 +306,7 @@ def reduction_lines(row: dict[str, Any]) -> list[Any] | None:
 
 def has_steps(row: dict[str, Any], mode: str) -> bool:
     """Whether the brain solves ``row`` step by step under ``[data] target = mode``."""
-    return mode in ("steps", "edits") and int(row["level"]) in STEP_LEVELS
+    return mode in ("steps", "sites") and int(row["level"]) in STEP_LEVELS
 
 
 def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str], list[str]]] | None:

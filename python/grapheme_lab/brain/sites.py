@@ -1,0 +1,120 @@
+"""Steps solved site by site (``[data] target = "sites"``).
+
+A reduction step (``vocab.step_pairs``) rewrites an expression into the same tree with its
+*sites* replaced: every innermost operation (an operator whose operands are all numbers),
+or, in a level-3 row's first step, every variable (its binding substituted). What a site
+becomes depends on the site alone, so the brain learns and solves each one from its own
+subtree (a variable with the bindings), and solving splices the answers back in:
+
+    + * P 2 P 3 / M 4 P 6      sites  * P 2 P 3 -> P 6   and   / M 4 P 6 -> / M 2 P 3
+    + x P 3 with x P 2         site   x with x P 2 -> P 2
+
+Which operations a step reduces is the reduction's order (every innermost one at once);
+what each becomes is the model's answer. A level-2 site is a level-1 question, so the
+second level starts from what the first taught (docs/training.md).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from grapheme_lab.brain import vocab as V
+
+Path = tuple[int, ...]
+
+
+class Node(NamedTuple):
+    path: Path
+    start: int  # token span [start, end)
+    end: int
+    kind: str  # "number", "symbol" or "op"
+    innermost: bool  # an operation whose operands are all numbers
+
+
+def _walk(tokens: list[str], pos: int, path: Path, out: list[Node]) -> int:
+    """Parse the expression at ``tokens[pos]``, whose node sits at ``path``; its nodes are
+    appended to ``out`` in prefix order; returns where it ends. IndexError or ValueError
+    when it is cut short or holds a token that is no node."""
+    t = tokens[pos]
+    if t in ("P", "M"):
+        end = pos + 1
+        while end < len(tokens) and tokens[end] in V.NUMBER_BODY:
+            end += 1
+        out.append(Node(path, pos, end, "number", False))
+        return end
+    if t in V.LETTERS or t in V.CONSTANTS:
+        out.append(Node(path, pos, pos + 1, "symbol", False))
+        return pos + 1
+    if t not in V.ARITY:
+        raise ValueError(t)
+    me = len(out)
+    out.append(Node(path, pos, pos, "op", False))  # completed below
+    end, operands = pos + 1, []
+    for b in range(V.ARITY[t]):
+        operands.append(len(out))
+        end = _walk(tokens, end, path + (b,), out)
+    out[me] = Node(path, pos, end, "op", all(out[k].kind == "number" for k in operands))
+    return end
+
+
+def _nodes(tokens: list[str]) -> list[Node] | None:
+    """The nodes of one prefix expression, in prefix order, or None when it is not exactly one."""
+    out: list[Node] = []
+    try:
+        end = _walk(tokens, 0, (), out)
+    except (IndexError, ValueError):
+        return None
+    return out if end == len(tokens) else None
+
+
+def _expression(tokens: list[str]) -> list[str]:
+    """The tokens before the bindings."""
+    return tokens[: tokens.index("with")] if "with" in tokens else tokens
+
+
+def sites(tokens: list[str]) -> list[Node]:
+    """The nodes a step of ``tokens`` replaces: the variables when bindings follow, else the
+    innermost operations; none when the tokens are not an expression."""
+    nodes = _nodes(_expression(tokens)) or []
+    if "with" in tokens:
+        return [n for n in nodes if n.kind == "symbol"]
+    return [n for n in nodes if n.innermost]
+
+
+def questions(tokens: list[str]) -> list[list[str]]:
+    """What the brain is asked for each site of a step of ``tokens``: the site's subtree,
+    followed by the bindings when there are any."""
+    bindings = tokens[tokens.index("with") :] if "with" in tokens else []
+    return [tokens[n.start : n.end] + bindings for n in sites(tokens)]
+
+
+def _replaced(expr: list[str], where: list[Node], answers: list[list[str]]) -> list[str]:
+    """``expr`` with the span of each node of ``where`` replaced by its answer."""
+    out, pos = [], 0
+    for node, answer in zip(where, answers):
+        out += expr[pos : node.start] + answer
+        pos = node.end
+    return out + expr[pos:]
+
+
+def splice(source: list[str], answers: list[list[str]]) -> list[str] | None:
+    """``source`` with each site replaced by its answer (bindings dropped once substituted),
+    or None when there is not one answer per site or an answer is not one expression."""
+    where = sites(source)
+    if not where or len(answers) != len(where) or any(_nodes(a) is None for a in answers):
+        return None
+    return _replaced(_expression(source), where, answers)
+
+
+def answers(source: list[str], target: list[str]) -> list[list[str]]:
+    """What each site of ``source`` becomes in ``target``, one whole step of it."""
+    by_path = {n.path: n for n in _nodes(target) or []}
+    where, out = sites(source), []
+    for node in where:
+        if node.path not in by_path:
+            raise ValueError(f"step {' '.join(target)} has no node where {' '.join(source)} is reduced")
+        t = by_path[node.path]
+        out.append(target[t.start : t.end])
+    if not where or _replaced(_expression(source), where, out) != target:
+        raise ValueError(f"step {' '.join(source)} -> {' '.join(target)} changes more than its sites")
+    return out
