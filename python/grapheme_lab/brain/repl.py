@@ -1,7 +1,7 @@
 """``repl --model CKPT``: type an expression, see the engine's answer, the model's, and their GED.
 
 Lines are read from standard input, so it works in a plain terminal and from a pipe.
-A model trained by steps (``[data] target = "steps"``) also shows its steps.
+A model trained by steps (``[data] target = "steps"`` or ``"sites"``) also shows its steps.
 Bindings follow the expression: ``(+ x 3) x=2``. The level (which decides how the
 answer is judged) is read from the form: ``derive`` 5, ``integrate`` 6, ``solve`` 7,
 bindings 3, otherwise numeric. ``:quit`` (or end of input) leaves.
