@@ -118,8 +118,7 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
 
 def score_sites(model, cfg, steps: list) -> None:
     """Each site of the steps asked on its own, by the kind of operation it is."""
-    asked = [(q, a, kind) for src, tgt, ops, _ in steps
-             for q, a, kind in zip(sites.questions(src), sites.answers(src, tgt), ops)]
+    asked = [(q, a, kind) for src, tgt, ops, _ in steps for (q, a), kind in zip(sites.asked(src, tgt), ops)]
     right, total = collections.Counter(), collections.Counter()
     for i in range(0, len(asked), 256):
         chunk = asked[i : i + 256]

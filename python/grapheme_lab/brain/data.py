@@ -113,7 +113,7 @@ class Curriculum:
             return [] if e is None else [e] * self._repeats(row)
         pairs = pairs + V.correction_pairs(row, self.cfg.data.number_order)
         if self.cfg.data.target == "sites":
-            pairs = [qa for s, t in pairs for qa in zip(sites.questions(s), sites.answers(s, t))]
+            pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         out = []
         for s, t in pairs:
             src, tgt = V.encode(s), V.encode(t) + [V.EOS]

@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from grapheme_lab.brain import vocab as V
-
-Path = tuple[int, ...]
+from grapheme_lab.brain.tree_positions import Path
 
 
 class Node(NamedTuple):
@@ -81,10 +80,15 @@ def sites(tokens: list[str]) -> list[Node]:
     return [n for n in nodes if n.innermost]
 
 
+def _bindings(tokens: list[str]) -> list[str]:
+    """The bindings after the expression, "with" first (none when there are none)."""
+    return tokens[tokens.index("with") :] if "with" in tokens else []
+
+
 def questions(tokens: list[str]) -> list[list[str]]:
     """What the brain is asked for each site of a step of ``tokens``: the site's subtree,
     followed by the bindings when there are any."""
-    bindings = tokens[tokens.index("with") :] if "with" in tokens else []
+    bindings = _bindings(tokens)
     return [tokens[n.start : n.end] + bindings for n in sites(tokens)]
 
 
@@ -106,8 +110,9 @@ def splice(source: list[str], answers: list[list[str]]) -> list[str] | None:
     return _replaced(_expression(source), where, answers)
 
 
-def answers(source: list[str], target: list[str]) -> list[list[str]]:
-    """What each site of ``source`` becomes in ``target``, one whole step of it."""
+def asked(source: list[str], target: list[str]) -> list[tuple[list[str], list[str]]]:
+    """Each site of ``source`` as the brain is asked it (``questions``) with what it becomes
+    in ``target``, one whole step of it (training makes one per step: ``source`` is parsed once)."""
     by_path = {n.path: n for n in _nodes(target) or []}
     where, out = sites(source), []
     for node in where:
@@ -117,4 +122,10 @@ def answers(source: list[str], target: list[str]) -> list[list[str]]:
         out.append(target[t.start : t.end])
     if not where or _replaced(_expression(source), where, out) != target:
         raise ValueError(f"step {' '.join(source)} -> {' '.join(target)} changes more than its sites")
-    return out
+    bindings = _bindings(source)
+    return [(source[n.start : n.end] + bindings, answer) for n, answer in zip(where, out)]
+
+
+def answers(source: list[str], target: list[str]) -> list[list[str]]:
+    """What each site of ``source`` becomes in ``target``, one whole step of it."""
+    return [answer for _, answer in asked(source, target)]
