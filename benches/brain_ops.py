@@ -6,7 +6,9 @@ kind of operation it holds, so on level 2 the table reads "accuracy of the rows 
 need at least one such operation". For a model that solves by steps, three more tables
 score each step on its own, given its right input: by how many operations the step
 reduces at once, by the length of its input, and by the kinds of operation it reduces;
-for one that solves a step site by site, a last table scores each site on its own.
+for one that solves a step site by site, a table scores each site on its own, and a
+last one counts the wrong rows by the operators of the sites they hold that are wrong on
+their own (a row counts under each).
 
     python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
 """
@@ -86,9 +88,10 @@ def step_kinds(row: dict[str, Any]) -> list[set[str]]:
     return [set(ops) for ops in step_operations(row)]
 
 
-def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
+def score_steps(model, cfg, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
     """Each step of each row on its own (greedy, given the right input), and under
-    ``target = "sites"`` each site of those steps on its own."""
+    ``target = "sites"`` each site of those steps on its own; returns the operators of
+    each row's wrong sites, by the row's ``id`` (none when not solved by sites)."""
     steps = []  # (source tokens, target tokens, kinds of the operations reduced, row)
     for row in rows:
         pairs = V.step_pairs(row, cfg.data.number_order)
@@ -112,22 +115,28 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> None:
     print_table("step reduces", right_w, total_w, len(steps), "steps")
     print_table("step input", right_len, total_len, len(steps), "steps")
     print_table("step does", right_k, total_k, len(steps), "steps")
-    if cfg.data.target == "sites":
-        score_sites(model, cfg, steps)
+    return score_sites(model, cfg, steps) if cfg.data.target == "sites" else {}
 
 
-def score_sites(model, cfg, steps: list) -> None:
-    """Each site of the steps asked on its own, by the kind of operation it is."""
-    asked = [(q, a, kind) for src, tgt, ops, _ in steps for (q, a), kind in zip(sites.asked(src, tgt), ops)]
+def score_sites(model, cfg, steps: list) -> dict[int, set[str]]:
+    """Each site of the steps asked on its own, by the kind of operation it is; returns
+    the operators of each row's wrong sites, by the row's ``id``."""
+    asked = [(q, a, kind, row) for src, tgt, ops, row in steps
+             for (q, a), kind in zip(sites.asked(src, tgt), ops)]
     right, total = collections.Counter(), collections.Counter()
+    wrong: dict[int, set[str]] = collections.defaultdict(set)
     for i in range(0, len(asked), 256):
         chunk = asked[i : i + 256]
         with torch.no_grad():
-            out = model.greedy(pad([V.encode(q) for q, _, _ in chunk]), cfg.model.max_target_len).tolist()
-        for ids, (_, answer, kind) in zip(out, chunk):
-            right[kind] += V.decode(ids) == answer
+            out = model.greedy(pad([V.encode(q[0]) for q in chunk]), cfg.model.max_target_len).tolist()
+        for ids, (_, answer, kind, row) in zip(out, chunk):
+            ok = V.decode(ids) == answer
+            right[kind] += ok
             total[kind] += 1
+            if not ok:
+                wrong[id(row)].add(kind.split()[0])
     print_table("site is", right, total, len(asked), "sites")
+    return wrong
 
 
 def print_table(title: str, right: collections.Counter, total: collections.Counter, n: int, what: str = "rows") -> None:
@@ -166,9 +175,16 @@ def main() -> None:
     print(f"all {n} rows: {sum(right_n.values()) / max(n, 1):.1%} "
           f"({n - len(examples)} too long for the model, counted wrong)")
     stepped = [r for r in rows if V.has_steps(r, cfg.data.target)]
-    if stepped:
-        print()
-        score_steps(model, cfg, stepped)
+    if not stepped:
+        return
+    print()
+    wrong_sites = score_steps(model, cfg, stepped)
+    if cfg.data.target == "sites":
+        failed = [row for (_, verdict), (_, _, row) in zip(results, examples) if not verdict.correct]
+        by_op = collections.Counter(op for row in failed for op in wrong_sites.get(id(row)) or {"(none)"})
+        print(f"{'wrong rows':<14} {'rows':>6}   ({len(failed)} wrong rows, by the operators of their wrong sites)")
+        for op, k in by_op.most_common():
+            print(f"{op:<14} {k:>6}")
 
 
 if __name__ == "__main__":
