@@ -63,9 +63,9 @@ def operations(row: dict[str, Any]) -> list[str] | None:
 
 def step_operations(row: dict[str, Any]) -> list[list[str]]:
     """The kinds of the innermost operations each reduction step of the row reduces, in the
-    order of ``vocab.step_pairs`` (none for the step that substitutes the bindings)."""
+    order of ``vocab.step_pairs`` (none for a first step that rewrites the question)."""
     lines = V.reduction_lines(row) or []
-    inputs = ([None] if row.get("bindings") else [V.row_tree(row)]) + lines[:-1]
+    inputs = ([None] if V.rewrites_first(row) else [V.row_tree(row)]) + lines[:-1]
 
     def innermost(tree: Any) -> list[str]:
         if tree is None or isinstance(tree, Fraction):

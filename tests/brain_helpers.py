@@ -1,9 +1,14 @@
-"""A tiny training config shared by the brain tests (seconds per run on 2 cores)."""
+"""A tiny training config shared by the brain tests (seconds per run on 2 cores), and a
+scripted stand-in for a Brain."""
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
+
+import torch
+
+from grapheme_lab.brain import vocab as V
 
 TINY = {
     "training": {"batch_size": 16, "epochs_per_level": 2, "learning_rate": 0.003, "checkpoint_every": 1,
@@ -43,3 +48,24 @@ def write_toml(d: dict, path: Path) -> Path:
         lines += [f"{k} = {_value(v)}" for k, v in table.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+class Scripted:
+    """Stands in for a Brain: answers each source from a table (``fallback`` when absent)
+    and counts its decodes."""
+
+    def __init__(self, table: dict[tuple[int, ...], list[str]], fallback: list[str]):
+        self.table, self.fallback, self.calls, self.asked = table, fallback, 0, []
+
+    def eval(self):
+        return self
+
+    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
+        self.calls += 1
+        self.asked.append(len(src))
+        outs = [V.encode(self.table.get(tuple(t for t in row if t != V.PAD), self.fallback)) + [V.EOS]
+                for row in src.tolist()]
+        y = torch.full((len(outs), max(map(len, outs))), V.PAD, dtype=torch.long)
+        for i, o in enumerate(outs):
+            y[i, : len(o)] = torch.tensor(o)
+        return y

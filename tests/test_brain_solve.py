@@ -1,7 +1,5 @@
 """Solving by steps: a row learned by steps is fed the model's own output until a value comes out."""
 
-import torch
-
 from grapheme_lab import config as C
 from grapheme_lab import generate
 from grapheme_lab.brain import sites as S
@@ -9,28 +7,7 @@ from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum
 from grapheme_lab.brain.evaluate import evaluate_examples, solve
 
-from brain_helpers import tiny
-
-
-class Scripted:
-    """Stands in for a Brain: answers each source from a table (``fallback`` when absent)
-    and counts its decodes."""
-
-    def __init__(self, table: dict[tuple[int, ...], list[str]], fallback: list[str]):
-        self.table, self.fallback, self.calls, self.asked = table, fallback, 0, []
-
-    def eval(self):
-        return self
-
-    def greedy(self, src: torch.Tensor, max_len: int) -> torch.Tensor:
-        self.calls += 1
-        self.asked.append(len(src))
-        outs = [V.encode(self.table.get(tuple(t for t in row if t != V.PAD), self.fallback)) + [V.EOS]
-                for row in src.tolist()]
-        y = torch.full((len(outs), max(map(len, outs))), V.PAD, dtype=torch.long)
-        for i, o in enumerate(outs):
-            y[i, : len(o)] = torch.tensor(o)
-        return y
+from brain_helpers import Scripted, tiny
 
 
 def setup(tmp_path, target="steps"):

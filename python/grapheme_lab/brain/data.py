@@ -106,12 +106,20 @@ class Curriculum:
         """What the brain learns from the row: its answer, or with ``target = "steps"`` each
         reduction step of it and the steps that recover from a wrong quotient, all
         ``[data] repeat`` times; with ``target = "sites"`` each site of those steps on its
-        own (``sites``). Examples too long for the model are left out."""
-        pairs = V.step_pairs(row, self.cfg.data.number_order) if V.has_steps(row, self.cfg.data.target) else None
+        own (``sites``), of a level-7 row its first step's only. Examples too long for the
+        model are left out."""
+        order, pairs = self.cfg.data.number_order, None
+        if V.has_steps(row, self.cfg.data.target) and int(row["level"]) in V.SITE_LEVELS:
+            # a level-7 row teaches its first step: each site after it is a level-1 question,
+            # which replay keeps, and there are 18 of them on average
+            first = V.first_step(row, order)
+            pairs = [first] if first else None
+        elif V.has_steps(row, self.cfg.data.target):
+            pairs = V.step_pairs(row, order)
         if pairs is None:
             e = self.encode(row)
             return [] if e is None else [e] * self._repeats(row)
-        pairs = pairs + V.correction_pairs(row, self.cfg.data.number_order)
+        pairs = pairs + V.correction_pairs(row, order)
         if self.cfg.data.target == "sites":
             pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         out = []

@@ -2,7 +2,8 @@
 
 A reduction step (``vocab.step_pairs``) rewrites an expression into the same tree with its
 *sites* replaced: every innermost operation (an operator whose operands are all numbers),
-or, in a level-3 row's first step, every variable (its binding substituted). What a site
+or, in a level-3 row's first step, every variable (its binding substituted), or in a
+level-7 row's, the whole ``solve`` (its root written as arithmetic, or its value). What a site
 becomes depends on the site alone, so the brain learns and solves each one from its own
 subtree (a variable with the bindings), and solving splices the answers back in:
 
@@ -72,9 +73,11 @@ def _expression(tokens: list[str]) -> list[str]:
 
 
 def sites(tokens: list[str]) -> list[Node]:
-    """The nodes a step of ``tokens`` replaces: the variables when bindings follow, else the
-    innermost operations; none when the tokens are not an expression."""
+    """The nodes a step of ``tokens`` replaces: the variables when bindings follow, the whole
+    of a ``solve``, else the innermost operations; none when the tokens are not an expression."""
     nodes = _nodes(_expression(tokens)) or []
+    if nodes and tokens[0] == "solve":
+        return nodes[:1]
     if "with" in tokens:
         return [n for n in nodes if n.kind == "symbol"]
     return [n for n in nodes if n.innermost]
