@@ -108,20 +108,19 @@ class Curriculum:
         ``[data] repeat`` times; with ``target = "sites"`` each site of those steps on its
         own (``sites``), of a level-7 row its first step's only. Examples too long for the
         model are left out."""
-        order, pairs = self.cfg.data.number_order, None
-        if V.has_steps(row, self.cfg.data.target) and int(row["level"]) in V.SITE_LEVELS:
-            # a level-7 row teaches its first step: each site after it is a level-1 question,
-            # which replay keeps, and there are 18 of them on average
+        order, target, pairs = self.cfg.data.number_order, self.cfg.data.target, None
+        if V.has_steps(row, target) and int(row["level"]) in V.SITE_LEVELS:
+            # a level-7 row teaches its first step, whose one site is the whole equation; each
+            # site after it is a level-1 question, which replay keeps, and there are 18 of them
             first = V.first_step(row, order)
             pairs = [first] if first else None
-        elif V.has_steps(row, self.cfg.data.target):
-            pairs = V.step_pairs(row, order)
+        elif V.has_steps(row, target) and (pairs := V.step_pairs(row, order)) is not None:
+            pairs += V.correction_pairs(row, order)
+            if target == "sites":
+                pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         if pairs is None:
             e = self.encode(row)
             return [] if e is None else [e] * self._repeats(row)
-        pairs = pairs + V.correction_pairs(row, order)
-        if self.cfg.data.target == "sites":
-            pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         out = []
         for s, t in pairs:
             src, tgt = V.encode(s), V.encode(t) + [V.EOS]

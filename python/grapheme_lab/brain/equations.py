@@ -73,16 +73,19 @@ def substitute(tree: Any, var: str, value: Fraction) -> Any:
     return (tree[0], *(substitute(c, var, value) for c in tree[1:]))
 
 
-def root_formula(tree: Any) -> Any | None:
+def root_step(tree: Any) -> tuple[Any, Fraction] | None:
     """The first step of ``(solve (= L R) x)`` when ``L - R`` is linear in ``x`` (the module's
-    docstring), or None."""
+    docstring) and the root it comes to, or None."""
     if isinstance(tree, (Fraction, str)) or tree[0] != "solve" or not isinstance(tree[2], str):
         return None
     equation, var = tree[1], tree[2]
     if isinstance(equation, (Fraction, str)) or equation[0] != "=":
         return None
     left, right = polynomial(equation[1], var), polynomial(equation[2], var)
-    if left is None or right is None or set(_add(left, right, -1)) - {0} != {1}:
+    if left is None or right is None:
+        return None
+    f = _add(left, right, -1)
+    if set(f) - {0} != {1}:
         return None
     at = [("-", substitute(equation[1], var, Fraction(v)), substitute(equation[2], var, Fraction(v))) for v in (0, 1)]
-    return ("/", at[0], ("-", at[0], at[1]))
+    return ("/", at[0], ("-", at[0], at[1])), -f.get(0, Fraction(0)) / f[1]
