@@ -128,7 +128,7 @@ def score_sites(model, cfg, steps: list) -> dict[int, set[str]]:
     for i in range(0, len(asked), 256):
         chunk = asked[i : i + 256]
         with torch.no_grad():
-            out = model.greedy(pad([V.encode(q[0]) for q in chunk]), cfg.model.max_target_len).tolist()
+            out = model.greedy(pad([V.encode(q) for q, *_ in chunk]), cfg.model.max_target_len).tolist()
         for ids, (_, answer, kind, row) in zip(out, chunk):
             ok = V.decode(ids) == answer
             right[kind] += ok

@@ -55,13 +55,11 @@ def polynomial(tree: Any, var: str) -> Polynomial | None:
         return _mul(args[0], args[1])
     if op == "/" and set(args[1]) == {0}:
         return {d: c / args[1][0] for d, c in args[0].items()}
-    if op == "^" and set(args[1]) <= {0} and isinstance(tree[2], Fraction):
-        n = tree[2]
-        if n.denominator == 1 and 0 <= n <= 8:
-            out: Polynomial = {0: Fraction(1)}
-            for _ in range(int(n)):
-                out = _mul(out, args[0])
-            return out
+    if op == "^" and isinstance(n := tree[2], Fraction) and n.denominator == 1 and 0 <= n <= 8:
+        out: Polynomial = {0: Fraction(1)}
+        for _ in range(int(n)):
+            out = _mul(out, args[0])
+        return out
     return None
 
 
