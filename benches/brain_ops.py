@@ -32,14 +32,22 @@ from grapheme_lab.brain.evaluate import decode_steps, evaluate_examples
 
 def operation_kind(op: str, args: list[Fraction]) -> str:
     """What makes one operation hard: its operator, and for integer products and quotients
-    the factors' digit counts or what the quotient needs."""
+    the factors' digit counts or what the quotient needs (a large one is written through its
+    gcd, whose Euclid steps, value and cancelling are kinds of their own)."""
     if any(a.denominator != 1 for a in args):
         return f"{op} rational"
     if op == "*":  # "* 1x2": a one-digit times a two-digit number
         return "* {}x{}".format(*sorted(len(str(abs(a.numerator))) for a in args))
+    big = max(abs(a) for a in args) >= V.SMALL
+    if op == "/" and big and args[0] and abs(args[1]) > 1:  # written out through the gcd, a copy
+        return "/ via gcd"
     if op == "/":
         a, b = (int(x) for x in args)
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
+    if op == "gcd":  # a step of Euclid's algorithm, or the gcd of small operands at once
+        return "gcd step" if big and args[1] else "gcd"
+    if op == "cancel":
+        return "cancel by 1" if args[2] == 1 else "cancel"
     return op
 
 

@@ -28,10 +28,14 @@ def test_step_widths_follow_the_steps():
 
 
 def test_step_kinds_follow_the_steps():
-    r = row("(+ (* 12 34) (/ 160 12))", 408 + 40 / 3)
+    r = row("(+ (* 12 34) (/ 16 12))", 408 + 4 / 3)
     kinds = step_kinds(r)
     assert len(kinds) == len(V.step_pairs(r))
     assert kinds[0] == {"* 2x2", "/ reduce"}  # both innermost operations at once
-    assert kinds[1] == {"* 1x2", "* 2x2", "/ reduce"}  # (+ (+ (* 2 34) (* 10 34)) (/ 80 6)): the parts, and 80 / 6
+    assert kinds[1] == {"* 1x2", "* 2x2", "/ reduce"}  # (+ (+ (* 2 34) (* 10 34)) (/ 8 6)): the parts, and 8 / 6
     assert kinds[2] == {"+", "/ coprime"}
     assert step_kinds(row("(* (+ x 1) 2)", 8.0, [["x", 3.0]]))[0] == set()  # substituting the bindings
+    # a larger quotient: written through its gcd, Euclid's steps, then cancelled by the gcd
+    assert step_kinds(row("(/ 168 7)", 24.0)) == [{"/ via gcd"}, {"gcd step"}, {"* 1x2"}, {"-"}, {"gcd"}, {"cancel"},
+                                                  {"div"}, {"cancel by 1"}]
+    assert step_kinds(row("(/ 21 26)", 21 / 26))[-1] == {"cancel by 1"}

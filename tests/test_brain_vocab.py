@@ -1,5 +1,6 @@
 """Tokens, targets and the judge: round trips, value-form answers, malformed output never raises."""
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -54,7 +55,7 @@ def test_step_pairs():
 
 @pytest.mark.parametrize("polish, lines", [
     ("(+ 1/4 3/4)", ["(/ (+ 1 3) 4)", "(/ 4 4)", "1"]),  # one denominator: no cross products
-    ("(- 1/4 1/6)", ["(/ (- 6 4) (* 4 6))", "(/ 2 24)", "(/ 1 12)", "1/12"]),  # a numerator of 1 is not multiplied
+    ("(- 1/2 1/3)", ["(/ (- 3 2) (* 2 3))", "(/ 1 6)", "1/6"]),  # a numerator of 1 is not multiplied
     ("(* -2/3 9)", ["(/ (* -2 9) 3)", "(/ -18 3)", "-6"]),
     ("(/ 3 1/2)", ["(* 3 2)", "6"]),  # a denominator of 1 is dropped
     ("(/ 1/2 -3)", ["(/ 1 (* 2 -3))", "(/ 1 -6)", "-1/6"]),
@@ -65,15 +66,44 @@ def test_fraction_operations_are_written_over_integers(polish, lines):
 
 
 @pytest.mark.parametrize("polish, lines", [
-    ("(/ 160 12)", ["(/ 80 6)", "(/ 40 3)", "40/3"]),  # one common prime a step, the smallest first
-    ("(/ -7 77)", ["(/ -1 11)", "-1/11"]),
+    ("(/ 16 12)", ["(/ 8 6)", "(/ 4 3)", "4/3"]),  # below SMALL: one common prime a step, the smallest first
+    ("(/ -7 14)", ["(/ -1 2)", "-1/2"]),
     ("(/ 4 -6)", ["(/ 2 -3)", "-2/3"]),
-    ("(/ 49 -14)", ["(/ 7 -2)", "-7/2"]),
-    ("(/ 162 6)", ["27"]),  # an exact quotient at once
+    ("(/ 18 6)", ["3"]),  # an exact quotient at once
     ("(/ 7 12)", ["7/12"]),  # already in lowest terms
 ])
-def test_quotients_are_cancelled_one_prime_at_a_time(polish, lines):
+def test_small_quotients_are_cancelled_one_prime_at_a_time(polish, lines):
     assert reduced_lines(polish) == lines
+
+
+@pytest.mark.parametrize("polish, lines", [
+    ("(/ 168 7)", ["(cancel 168 7 (gcd 168 7))", "(cancel 168 7 (gcd 7 (- 168 (* 7 24))))",
+                   "(cancel 168 7 (gcd 7 (- 168 168)))", "(cancel 168 7 (gcd 7 0))", "(cancel 168 7 7)",
+                   "(cancel (div 168 7) (div 7 7) 1)", "(cancel 24 1 1)", "24"]),  # each exact quotient its own site
+    ("(/ -21 26)", ["(cancel -21 26 (gcd 26 21))", "(cancel -21 26 (gcd 21 (- 26 21)))",  # a quotient of 1: no product
+                    "(cancel -21 26 (gcd 21 5))", "(cancel -21 26 (gcd 5 (- 21 (* 5 4))))",
+                    "(cancel -21 26 (gcd 5 (- 21 20)))", "(cancel -21 26 (gcd 5 1))",  # operands below SMALL: at once
+                    "(cancel -21 26 1)", "-21/26"]),
+    ("(/ 0 25)", ["0"]),
+    ("(/ 25 -1)", ["-25"]),
+])
+def test_larger_quotients_are_cancelled_through_their_gcd(polish, lines):
+    assert reduced_lines(polish) == lines
+    assert reduced_lines("(/ 3 -72)")[0] == "(cancel 3 -72 (gcd 72 3))"  # the larger operand first
+
+
+@pytest.mark.parametrize("polish, miss, line", [
+    ("(gcd 30 4)", 0, "(gcd 4 (- 30 (* 4 7)))"),
+    ("(gcd 30 4)", 1, "(gcd 4 (- 30 (* 4 8)))"),
+    ("(gcd 30 4)", -6, "(gcd 4 (- 30 4))"),
+    ("(gcd 4 30)", 0, "(gcd 30 4)"),  # a quotient of 0 swaps the operands
+    ("(gcd 30 -4)", 0, "(gcd 30 4)"),  # a negative operand (after a quotient too large) loses its sign
+])
+def test_euclid_steps_keep_the_gcd_whatever_the_quotient(polish, miss, line):
+    op, a, b = V._tree(polish, {})
+    step = V._euclid(a, b, miss)
+    assert V.tokens_to_polish(V._tree_tokens(step, "lsd")) == line
+    assert V._reductions(step)[-1] == V._apply("gcd", [a, b])
 
 
 @pytest.mark.parametrize("polish, lines", [
@@ -83,11 +113,12 @@ def test_quotients_are_cancelled_one_prime_at_a_time(polish, lines):
     ("(* 7 132)", ["924"]),
     ("(* 123 456)", ["(+ (* 3 456) (* 120 456))", "(+ 1368 (+ (* 20 456) (* 100 456)))",
                      "(+ 1368 (+ 9120 45600))", "(+ 1368 54720)", "56088"]),
-    ("(+ 1/12 1/34)", ["(/ (+ 34 12) (* 12 34))", "(/ 46 (+ (* 2 34) (* 10 34)))", "(/ 46 (+ 68 340))",
-                       "(/ 46 408)", "(/ 23 204)", "23/204"]),  # cross products are split too
 ])
 def test_products_of_many_digits_are_split(polish, lines):
     assert reduced_lines(polish) == lines
+    # cross products are split too
+    assert reduced_lines("(+ 1/12 1/34)")[:4] == ["(/ (+ 34 12) (* 12 34))", "(/ 46 (+ (* 2 34) (* 10 34)))",
+                                                  "(/ 46 (+ 68 340))", "(/ 46 408)"]
 
 
 @pytest.mark.parametrize("polish, lines", [
@@ -118,6 +149,18 @@ def test_correction_steps_recover_from_a_quotient_off_by_one():
         assert all(t == s2 for (_, t), (s2, _) in zip(chain, chain[1:]))  # one chain, each step from the last
     assert misses == {-1, 1}  # a hash of the row says which way: both occur
     assert V.correction_pairs({"level": 1, "input_polish": "(+ 2 3)", "expected_result": 5.0}) == []
+
+
+def test_correction_steps_recover_from_a_euclid_quotient_off_by_one():
+    misses = set()
+    for a in range(150, 200):
+        row = {"level": 1, "input_polish": f"(/ {a} 24)", "expected_result": a / 24, "bindings": []}
+        chain = step_polish(V.correction_pairs(row))
+        first = V._tree(chain[0][0], {})  # (gcd 24 (- a (* 24 q'))), the row's first Euclid step missed
+        misses.add(int(first[2][2][2]) - a // 24)
+        assert chain[-1][1] == str(math.gcd(a, 24))  # the gcd's own chain, to its value
+        assert all(t == s2 for (_, t), (s2, _) in zip(chain, chain[1:]))
+    assert misses == {-1, 1}
 
 
 def test_a_wrong_quotient_keeps_the_value():

@@ -16,7 +16,7 @@ import torch
 
 from grapheme_lab.atomic import atomic_write
 
-FORMAT = "grapheme_lab.brain/4"  # 4: tree positions; 3: rotary positions (no learned position tables); 2: no key bias
+FORMAT = "grapheme_lab.brain/5"  # 5: gcd, div and cancel tokens; 4: tree positions; 3: rotary positions (no learned position tables); 2: no key bias
 
 
 def save_atomic(obj: Any, path: str | Path) -> None:

@@ -18,11 +18,13 @@ level-7 row with a linear equation is solved the same way after a first step tha
 its root as arithmetic, see ``equations``). An operation on a
 fraction is first written over integers (``1/4 + 1/6`` -> ``(6 + 4) / (4*6)``, see
 ``_over_integers``), a product of two numbers of several nonzero digits as a sum of
-products by fewer digits (``34*27`` -> ``4*27 + 30*27``, see ``_split_product``), and
-``a mod b`` as ``(a - b*q) mod b`` (see ``_remainder``), so every step of a nested
-expression is the kind of step a level-1 row teaches (``target = "sites"`` asks for each
-reduced operation of a step on its own, see ``sites``). Solving applies steps until a value comes out. The steps are written out
-separated by ``;``, and the judge reads what follows the last ``;``.
+products by fewer digits (``34*27`` -> ``4*27 + 30*27``, see ``_split_product``), ``a mod b``
+as ``(a - b*q) mod b`` (see ``_remainder``), and a quotient of integers, one of them 20 or
+more, as a fraction cancelled by their gcd, which Euclid's algorithm finds in steps (``168 / 7``
+-> ``cancel(168, 7, gcd(168, 7))``, see ``_step``), so every step of a nested expression is
+the kind of step a level-1 row teaches (``target = "sites"`` asks for each reduced operation
+of a step on its own, see ``sites``). Solving applies steps until a value comes out. The
+steps are written out separated by ``;``, and the judge reads what follows the last ``;``.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ import numpy as np
 
 from grapheme_lab.brain import equations
 
-BINARY = ("+", "-", "*", "/", "^", "mod", "=")
+BINARY = ("+", "-", "*", "/", "^", "mod", "=", "gcd", "div")
 UNARY = ("neg", "sin", "cos", "tan", "exp", "ln", "log", "sqrt", "abs", "floor", "ceil")
-ARITY = {**{op: 2 for op in BINARY}, **{f: 1 for f in UNARY}, "derive": 2, "integrate": 4, "solve": 2}
+ARITY = {**{op: 2 for op in BINARY}, **{f: 1 for f in UNARY}, "derive": 2, "integrate": 4, "solve": 2, "cancel": 3}
 SPECIAL = ["<pad>", "<bos>", "<eos>", "<unk>", ";", "with"]
 NUMBER = ["P", "M", "|", "."]
 DIGITS = [str(d) for d in range(10)]
@@ -56,7 +58,7 @@ NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
 SYMBOLIC_LEVELS = (5,)
 STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
 SITE_LEVELS = (7,)  # levels solved by steps only when asked site by site: linear equations (``equations``)
-MAX_STEPS = 24  # a chain of steps stops here; 5,000 generated level-2 rows took at most 19
+MAX_STEPS = 80  # a chain of steps stops here; 2,000 generated level-2 test rows took at most 58
 
 _ATOM = re.compile(r"[()]|[^\s()]+")
 _INT = re.compile(r"-?\d+")
@@ -177,6 +179,14 @@ def _apply(op: str, a: list[Fraction]) -> Fraction:
         return a[0] - a[1] * (a[0] // a[1])  # floored, like the engine
     if op == "neg":
         return -a[0]
+    if op == "gcd":
+        if any(v.denominator != 1 for v in a):
+            raise ValueError("gcd of non-integers")
+        return Fraction(math.gcd(int(a[0]), int(a[1])))
+    if op == "cancel":  # a / b, cancelled by their gcd (the third operand) in steps
+        return a[0] / a[1]
+    if op == "div":  # a quotient known to be exact
+        return a[0] / a[1]
     raise ValueError(op)
 
 
@@ -229,28 +239,52 @@ def _smallest_common_prime(a: int, b: int) -> int:
     return next((p for p in range(2, math.isqrt(g) + 1) if g % p == 0), g)
 
 
+SMALL = 20  # quotients of integers below it were right 739 times of 739 answered at once (docs/training.md)
+
+
 def _step(op: str, args: list[Fraction]) -> Any:
     """What one innermost operation becomes in a step: its value, an operation on a fraction
-    written over integers, a quotient of integers that is a fraction in lowest terms only
-    after cancelling, cancelled by one common prime (``160 / 12`` -> ``80 / 6``), a product of
-    two many-digit integers split in two, or ``a mod b`` of integers written through its
-    quotient (``187 mod 7`` -> ``(187 - 7*26) mod 7``). Cancelling to lowest terms at once
-    was right about two times in three, and a remainder at once about one in three
-    (docs/training.md)."""
+    written over integers, a quotient of integers of SMALL or more cancelled through their
+    gcd (``168 / 7`` -> ``cancel(168, 7, gcd(168, 7))``, the gcd by Euclid's algorithm), a
+    smaller one that is a fraction in lowest terms only after cancelling, cancelled by one
+    common prime (``16 / 12`` -> ``8 / 6``), a product of two many-digit integers split in
+    two, or ``a mod b`` of integers written through its quotient (``187 mod 7`` ->
+    ``(187 - 7*26) mod 7``). Cancelling to lowest terms at once was right about two times in
+    three, and a remainder at once about one in three; one prime at a time, a quotient with
+    an operand of SMALL or more was right 81-95% of the time, the model deciding
+    divisibility from the digits, where Euclid's steps decide it by remainders (docs/training.md)."""
     integers = all(v.denominator == 1 for v in args)
     if op in ("+", "-", "*", "/") and not integers:
         return _over_integers(op, *args)
-    if op == "/" and integers and args[1] and args[0] % args[1]:
+    small = integers and max(map(abs, args)) < SMALL
+    if op == "/" and integers and not small and args[0] and abs(args[1]) > 1:
+        return ("cancel", *args, ("gcd", *sorted(map(abs, args), reverse=True)))
+    if op == "/" and small and args[1] and args[0] % args[1]:
         a, b = map(int, args)
         p = _smallest_common_prime(a, b)
         if p > 1:
             return ("/", Fraction(a // p), Fraction(b // p))
+    if op == "gcd" and integers and not small and args[1]:
+        return _euclid(*args)
+    if op == "cancel" and integers and abs(args[2]) > 1:  # each exact quotient by the gcd its own site
+        a, b, g = args
+        return ("cancel", ("div", a, g), ("div", b, g), Fraction(1))
     if op == "*" and min(map(_nonzero_digits, map(int, args))) >= 2:
         return _split_product(*map(int, args))
     if op == "mod" and integers and args[1] and args[0] // args[1]:
         a, b = args
         return _remainder(a, b, a // b)
     return _apply(op, args)
+
+
+def _euclid(a: Fraction, b: Fraction, miss: int = 0) -> Any:
+    """A step of Euclid's algorithm: ``gcd(a, b)`` -> ``gcd(b, a - b*q)``, the same gcd for
+    any integer ``q``, so a wrong quotient (``miss``) costs steps, not the answer. ``q`` is
+    ``floor(a/b)``; when it is 0 the operands swap, and negative ones lose their sign first."""
+    if a < 0 or b < 0:
+        return ("gcd", abs(a), abs(b))
+    q = a // b + miss
+    return ("gcd", b, a) if q == 0 else ("gcd", b, ("-", a, _times(int(b), int(q))))
 
 
 def _remainder(a: Fraction, b: Fraction, q: Fraction) -> Any:
@@ -372,6 +406,19 @@ def _miss_quotients(tree: Any, miss: int) -> Any:
     return (tree[0], *(_miss_quotients(c, miss) for c in tree[1:]))
 
 
+def _euclid_step(tree: Any) -> Any:
+    """The first written-out step of Euclid's algorithm in ``tree``,
+    ``(gcd b (- a (* b q)))`` of numbers (``(gcd b (- a b))`` when ``q`` is 1), or None."""
+    if isinstance(tree, Fraction):
+        return None
+    if tree[0] == "gcd" and isinstance(tree[1], Fraction) and not isinstance(tree[2], Fraction):
+        b, minus = tree[1], tree[2]
+        if minus[0] == "-" and isinstance(minus[1], Fraction) and (minus[2] == b or (
+                not isinstance(minus[2], Fraction) and minus[2][:2] == ("*", b) and isinstance(minus[2][2], Fraction))):
+            return tree
+    return next((found for c in tree[1:] if (found := _euclid_step(c)) is not None), None)
+
+
 def _is_remainder(tree: Any) -> bool:
     """Whether a ``mod`` node is a remainder written out, ``(mod (- a (* b q)) b)`` of numbers."""
     minus = tree[1]
@@ -383,19 +430,27 @@ MISSES = (-1, 1)
 
 
 def correction_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str], list[str]]]:
-    """Steps that recover from a wrong quotient: for each line that writes a remainder out
-    through its quotient, the chain from that line with the quotient one too small or one
-    too large (which, a hash of the row says). The model's quotients were often off by a
-    few (docs/training.md); these teach the steps after a miss, never the miss itself."""
-    if "mod" not in row["input_polish"]:  # only a remainder is written through a quotient
+    """Steps that recover from a wrong quotient, one too small or one too large (which, a
+    hash of the row says): for each line that writes a remainder out through its quotient,
+    the chain from that line with the quotient missed; for the row's first step of Euclid's
+    algorithm, that gcd's own chain from the missed step. The model's quotients were often
+    off by a few (docs/training.md); these teach the steps after a miss, never the miss."""
+    if "mod" not in row["input_polish"] and "/" not in row["input_polish"]:  # no quotient is written out
         return []
     miss = MISSES[zlib.crc32(row["input_polish"].encode()) % len(MISSES)]
-    out = []
+    chains, euclid = [], None
     for line in reduction_lines(row) or []:
         tree = _miss_quotients(line, miss)
         if tree != line:
-            toks = [_tree_tokens(t, order) for t in [tree] + _reductions(tree)]
-            out += list(zip(toks[:-1], toks[1:]))
+            chains.append([tree] + _reductions(tree))
+        euclid = euclid or _euclid_step(line)
+    if euclid is not None:
+        tree = _euclid(euclid[2][1], euclid[1], miss)
+        chains.append([tree] + _reductions(tree))
+    out = []
+    for chain in chains:
+        toks = [_tree_tokens(t, order) for t in chain]
+        out += list(zip(toks[:-1], toks[1:]))
     return out
 
 
