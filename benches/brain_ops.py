@@ -38,14 +38,14 @@ def operation_kind(op: str, args: list[Fraction]) -> str:
         return f"{op} rational"
     if op == "*":  # "* 1x2": a one-digit times a two-digit number
         return "* {}x{}".format(*sorted(len(str(abs(a.numerator))) for a in args))
-    big = max(abs(a) for a in args) >= V.SMALL
-    if op == "/" and big and args[0] and abs(args[1]) > 1:  # written out through the gcd, a copy
+    step = V._step(op, args) if op in ("/", "gcd") else None  # what the step writes decides the kind
+    if op == "/" and isinstance(step, tuple) and step[0] == "cancel":  # written out through the gcd, a copy
         return "/ via gcd"
     if op == "/":
         a, b = (int(x) for x in args)
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
     if op == "gcd":  # a step of Euclid's algorithm, or the gcd of small operands at once
-        return "gcd step" if big and args[1] else "gcd"
+        return "gcd" if isinstance(step, Fraction) else "gcd step"
     if op == "cancel":
         return "cancel by 1" if args[2] == 1 else "cancel"
     return op

@@ -114,8 +114,7 @@ class Curriculum:
             # site after it is a level-1 question, which replay keeps, and there are 18 of them
             first = V.first_step(row, order)
             pairs = [first] if first else None
-        elif V.has_steps(row, target) and (pairs := V.step_pairs(row, order)) is not None:
-            pairs += V.correction_pairs(row, order)
+        elif V.has_steps(row, target) and (pairs := V.training_pairs(row, order)) is not None:
             if target == "sites":
                 pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         if pairs is None:

@@ -169,7 +169,7 @@ def _apply(op: str, a: list[Fraction]) -> Fraction:
         return a[0] - a[1]
     if op == "*":
         return a[0] * a[1]
-    if op == "/":
+    if op in ("/", "div", "cancel"):  # div: a quotient known to be exact; cancel: a / b, the gcd third
         return a[0] / a[1]
     if op == "^":
         if a[1].denominator != 1 or abs(a[1]) > 64:
@@ -183,10 +183,6 @@ def _apply(op: str, a: list[Fraction]) -> Fraction:
         if any(v.denominator != 1 for v in a):
             raise ValueError("gcd of non-integers")
         return Fraction(math.gcd(int(a[0]), int(a[1])))
-    if op == "cancel":  # a / b, cancelled by their gcd (the third operand) in steps
-        return a[0] / a[1]
-    if op == "div":  # a quotient known to be exact
-        return a[0] / a[1]
     raise ValueError(op)
 
 
@@ -390,8 +386,17 @@ def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str],
     """(source, target) tokens of each step of a row solved by steps (``reduction_lines``),
     or None when it has none."""
     lines = reduction_lines(row)
-    if lines is None:
-        return None
+    return None if lines is None else _step_pairs(row, lines, order)
+
+
+def training_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list[str], list[str]]] | None:
+    """What training learns from a row solved by steps: its ``step_pairs``, then its
+    ``correction_pairs``, from one reduction; None when it has no steps."""
+    lines = reduction_lines(row)
+    return None if lines is None else _step_pairs(row, lines, order) + _correction_pairs(row, lines, order)
+
+
+def _step_pairs(row: dict[str, Any], lines: list[Any], order: str) -> list[tuple[list[str], list[str]]]:
     targets = [_tree_tokens(line, order) for line in lines]
     return list(zip([source_tokens(row, order)] + targets[:-1], targets))
 
@@ -435,11 +440,15 @@ def correction_pairs(row: dict[str, Any], order: str = "lsd") -> list[tuple[list
     the chain from that line with the quotient missed; for the row's first step of Euclid's
     algorithm, that gcd's own chain from the missed step. The model's quotients were often
     off by a few (docs/training.md); these teach the steps after a miss, never the miss."""
+    return _correction_pairs(row, reduction_lines(row) or [], order)
+
+
+def _correction_pairs(row: dict[str, Any], lines: list[Any], order: str) -> list[tuple[list[str], list[str]]]:
     if "mod" not in row["input_polish"] and "/" not in row["input_polish"]:  # no quotient is written out
         return []
     miss = MISSES[zlib.crc32(row["input_polish"].encode()) % len(MISSES)]
     chains, euclid = [], None
-    for line in reduction_lines(row) or []:
+    for line in lines:
         tree = _miss_quotients(line, miss)
         if tree != line:
             chains.append([tree] + _reductions(tree))
