@@ -33,12 +33,12 @@ from grapheme_lab.brain.evaluate import decode_steps, evaluate_examples
 def operation_kind(op: str, args: list[Fraction]) -> str:
     """What makes one operation hard: its operator, and for integer products and quotients
     the factors' digit counts or what the quotient needs (a large one is written through its
-    gcd, whose Euclid steps, value and cancelling are kinds of their own)."""
+    gcd, whose Euclid steps, value, cancelling and exact quotients are kinds of their own)."""
     if any(a.denominator != 1 for a in args):
         return f"{op} rational"
     if op == "*":  # "* 1x2": a one-digit times a two-digit number
         return "* {}x{}".format(*sorted(len(str(abs(a.numerator))) for a in args))
-    step = V._step(op, args) if op in ("/", "gcd") else None  # what the step writes decides the kind
+    step = V._step(op, args) if op in ("/", "gcd", "div") else None  # what the step writes decides the kind
     if op == "/" and isinstance(step, tuple) and step[0] == "cancel":  # written out through the gcd, a copy
         return "/ via gcd"
     if op == "/":
@@ -48,6 +48,8 @@ def operation_kind(op: str, args: list[Fraction]) -> str:
         return "gcd" if isinstance(step, Fraction) else "gcd step"
     if op == "cancel":
         return "cancel by 1" if args[2] == 1 else "cancel"
+    if op == "div":  # an exact quotient by a prime at once, or by a composite one prime at a time
+        return "div" if isinstance(step, Fraction) else "div composite"
     return op
 
 

@@ -39,3 +39,4 @@ def test_step_kinds_follow_the_steps():
     assert step_kinds(row("(/ 168 7)", 24.0)) == [{"/ via gcd"}, {"gcd step"}, {"* 1x2"}, {"-"}, {"gcd"}, {"cancel"},
                                                   {"div"}, {"cancel by 1"}]
     assert step_kinds(row("(/ 21 26)", 21 / 26))[-1] == {"cancel by 1"}
+    assert {"div composite"} in step_kinds(row("(/ 1728 126)", 96 / 7))  # 1728 / 18: by 2, then 864 / 9 by 3 twice

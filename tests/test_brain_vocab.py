@@ -92,6 +92,20 @@ def test_larger_quotients_are_cancelled_through_their_gcd(polish, lines):
     assert reduced_lines("(/ 3 -72)")[0] == "(cancel 3 -72 (gcd 72 3))"  # the larger operand first
 
 
+@pytest.mark.parametrize("polish, lines", [
+    ("(div 504 18)", ["(div (div 504 2) 9)", "(div 252 9)", "(div (div 252 3) 3)", "(div 84 3)", "28"]),
+    ("(div -3069 9)", ["(div (div -3069 3) 3)", "(div -1023 3)", "-341"]),
+    ("(div 168 7)", ["24"]),  # a prime divisor: at once
+    ("(div 0 4)", ["0"]),
+])
+def test_exact_quotients_divide_by_one_prime_at_a_time(polish, lines):
+    assert reduced_lines(polish) == lines
+    assert reduced_lines("(/ 1728 126)")[-7:-1] == [
+        "(cancel (div 1728 18) (div 126 18) 1)", "(cancel (div (div 1728 2) 9) (div (div 126 2) 9) 1)",
+        "(cancel (div 864 9) (div 63 9) 1)", "(cancel (div (div 864 3) 3) (div (div 63 3) 3) 1)",
+        "(cancel (div 288 3) (div 21 3) 1)", "(cancel 96 7 1)"]
+
+
 @pytest.mark.parametrize("polish, miss, line", [
     ("(gcd 30 4)", 0, "(gcd 4 (- 30 (* 4 7)))"),
     ("(gcd 30 4)", 1, "(gcd 4 (- 30 (* 4 8)))"),
