@@ -100,6 +100,9 @@ def test_larger_quotients_are_cancelled_through_their_gcd(polish, lines):
 ])
 def test_exact_quotients_divide_by_one_prime_at_a_time(polish, lines):
     assert reduced_lines(polish) == lines
+
+
+def test_a_quotient_cancelled_by_a_composite_gcd_divides_one_prime_at_a_time():
     assert reduced_lines("(/ 1728 126)")[-7:-1] == [
         "(cancel (div 1728 18) (div 126 18) 1)", "(cancel (div (div 1728 2) 9) (div (div 126 2) 9) 1)",
         "(cancel (div 864 9) (div 63 9) 1)", "(cancel (div (div 864 3) 3) (div (div 63 3) 3) 1)",
