@@ -89,7 +89,10 @@ def test_small_quotients_are_cancelled_one_prime_at_a_time(polish, lines):
 ])
 def test_larger_quotients_are_cancelled_through_their_gcd(polish, lines):
     assert reduced_lines(polish) == lines
-    assert reduced_lines("(/ 3 -72)")[0] == "(cancel 3 -72 (gcd 72 3))"  # the larger operand first
+
+
+def test_a_gcd_takes_the_larger_operand_first():
+    assert reduced_lines("(/ 3 -72)")[0] == "(cancel 3 -72 (gcd 72 3))"
 
 
 @pytest.mark.parametrize("polish, lines", [
