@@ -23,7 +23,8 @@ from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, collate
 from grapheme_lab.brain.evaluate import evaluate_examples
 from grapheme_lab.brain.model import Brain
-from grapheme_lab.brain.train import Optimizers, lr_at, make_optimizer
+from grapheme_lab.brain.train import lr_at, make_optimizer
+from grapheme_lab.training.optimizers import Optimizers
 
 
 def optimizer_for(arm: str, cfg: C.Config, model: Brain):

@@ -284,7 +284,7 @@ def test_bad_checkpoint(tmp_path):
     with pytest.raises(ValueError, match="format 'grapheme_lab.brain/1'; this version reads"):
         ckpt_io.load(p)
     torch.save({"format": "something else"}, p)
-    with pytest.raises(ValueError, match="not a grapheme_lab brain checkpoint"):
+    with pytest.raises(ValueError, match="not a grapheme_lab checkpoint"):
         ckpt_io.load(p)
 
 

@@ -152,7 +152,7 @@ class Config:
         return GEDCosts.from_config(dataclasses.asdict(self.loss))
 
 
-def _check_type(value: Any, hint: Any, where: str) -> Any:
+def check_type(value: Any, hint: Any, where: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise GraphemeError(f"{where} must be a number, got {value!r}")
@@ -223,7 +223,7 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> Config:
         for key, value in table.items():
             if key not in hints:
                 raise GraphemeError(f"{where}: unknown key {key!r} in [{section}] (expected one of {sorted(hints)})")
-            setattr(target, key, _check_type(value, hints[key], f"{where}: [{section}] {key}"))
+            setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
     _validate(cfg, where)
     return cfg
 

@@ -16,116 +16,44 @@ with gradient in the same forward pass as the CE batch.
 from __future__ import annotations
 
 import gc
-import json
 import math
-import os
-import queue
 import random
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 
 from grapheme_lab.brain import checkpoint as ckpt_io
 from grapheme_lab.brain import vocab as V
-from grapheme_lab.brain.cpu import idle_cpus, threads_to_use
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import Batch, Curriculum, Example, collate, rank_slice
 from grapheme_lab.brain.evaluate import answer_geds, evaluate_examples
 from grapheme_lab.brain.model import Brain, num_params, sequence_logprobs_of, shift_right
-from grapheme_lab.brain.muon import Muon
 from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 from grapheme_lab.losses import GEDLoss
+from grapheme_lab.training.dist import Dist, autocast
+from grapheme_lab.training.log import Log
+from grapheme_lab.training.muon import Muon
+from grapheme_lab.training.optimizers import Optimizers, decay_groups, fused_ok
+from grapheme_lab.training.prefetch import prefetch
+from grapheme_lab.training.threads import set_threads
 
 
 # ---------------------------------------------------------------- setup
 
 
-class Dist:
-    """This process's place in the run: rank, world size, device."""
-
-    def __init__(self, cfg: Config):
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        want = cfg.hardware.device
-        use_cuda = torch.cuda.is_available() if want == "auto" else want == "cuda"
-        if use_cuda and not torch.cuda.is_available():
-            raise ValueError("[hardware] device = 'cuda' but no CUDA device is available")
-        self.device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
-        if use_cuda:
-            torch.cuda.set_device(self.device)
-        if self.world > 1 and not dist.is_initialized():
-            dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-
-    def close(self) -> None:
-        """Waits for every rank, then tears the process group down: left to the interpreter's
-        exit, gloo's threads can abort the process (``terminate called without an active exception``)."""
-        if dist.is_initialized():
-            dist.barrier()
-            dist.destroy_process_group()
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    def sum(self, *xs: float) -> list[float]:
-        t = torch.tensor(xs, dtype=torch.float64, device=self.device)
-        if self.world > 1:
-            dist.all_reduce(t)
-        return t.tolist()
-
-
-class Optimizers:
-    """Optimizers over disjoint parameters, stepped as one (``[optimizer] type = "muon"``:
-    Muon for the blocks' matrices, AdamW for the rest)."""
-
-    def __init__(self, *parts: torch.optim.Optimizer):
-        self.parts = parts
-
-    @property
-    def param_groups(self) -> list[dict[str, Any]]:
-        return [g for o in self.parts for g in o.param_groups]
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for o in self.parts:
-            o.zero_grad(set_to_none=set_to_none)
-
-    def step(self) -> None:
-        for o in self.parts:
-            o.step()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"parts": [o.state_dict() for o in self.parts]}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if len(state.get("parts", ())) != len(self.parts):
-            raise ValueError(f"the checkpoint's optimizer state is not of {len(self.parts)} optimizers "
-                             "(was it saved with another [optimizer] type?)")
-        for o, s in zip(self.parts, state["parts"]):
-            o.load_state_dict(s)
-
-
 def make_optimizer(cfg: Config, model: torch.nn.Module) -> torch.optim.Optimizer | Optimizers:
     o, lr = cfg.optimizer, cfg.training.learning_rate
-    # fused: one kernel for all parameters, where the loop over them took a tenth of a CPU
-    # training step at these sizes (docs/training.md)
-    fused = next(model.parameters()).device.type in ("cpu", "cuda")
+    fused = fused_ok(model)
     hidden = [p for n, p in model.named_parameters() if p.dim() == 2 and n.startswith(("encoder.", "decoder."))]
     muon = Muon(hidden, lr=lr, weight_decay=o.weight_decay) if o.type == "muon" else None
     taken = {id(p) for p in hidden} if muon else set()
     params = [p for p in model.parameters() if id(p) not in taken]
-    # no weight decay on norms and biases
-    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": o.weight_decay},
-              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    groups = decay_groups(params, o.weight_decay)
     if o.type == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=o.momentum)
     cls = torch.optim.Adam if o.type == "adam" else torch.optim.AdamW
@@ -164,82 +92,12 @@ def level_clock(cfg: Config, data: Curriculum, level: int, clock) -> list[float]
     return [now, now + (cfg.training.time_limit_minutes * 60 - now) * steps[0] / sum(steps)]
 
 
-def amp_context(cfg: Config, device: torch.device):
-    mode = cfg.hardware.amp
-    if mode == "auto":
-        mode = "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "off"
-    if mode == "off":
-        return nullcontext(), None
-    dtype = torch.bfloat16 if mode == "bf16" else torch.float16
-    scaler = torch.amp.GradScaler(device.type) if mode == "fp16" else None
-    return torch.autocast(device_type=device.type, dtype=dtype), scaler
-
-
 def my_slices(batches: Iterator[list[Example]], d: Dist) -> Iterator[tuple[list[Example], list[Example], Batch | None]]:
     """Each global batch with this rank's slice of it and that slice's tensors (no slice
     when the batch has fewer rows than ranks)."""
     for batch in batches:
         mine = rank_slice(batch, d.rank, d.world) if len(batch) >= d.world else []
         yield batch, mine, collate(mine, d.device) if mine else None
-
-
-def prefetch(it: Iterator, enabled: bool, depth: int = 2) -> Iterator:
-    """Runs ``it`` in a background thread, ``depth`` items ahead (order unchanged)."""
-    if not enabled:
-        yield from it
-        return
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    end = object()
-
-    def work():
-        try:
-            for x in it:
-                q.put(x)
-        except BaseException as e:  # handed to the consumer
-            q.put(e)
-        q.put(end)
-
-    threading.Thread(target=work, daemon=True).start()
-    while (x := q.get()) is not end:
-        if isinstance(x, BaseException):
-            raise x
-        yield x
-
-
-# ---------------------------------------------------------------- logging
-
-
-class Log:
-    """Seed-form lines on stdout (rank 0), a tqdm bar on a terminal, JSONL metrics at ``log_file``."""
-
-    def __init__(self, cfg: Config, main: bool, verbose: bool):
-        self.main, self.verbose = main, verbose
-        self.path = Path(cfg.paths.log_file)
-        self.bar = None
-        self.t0 = time.time()
-        if main:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def line(self, text: str) -> None:
-        if not self.main:
-            return
-        if self.bar is not None:
-            self.bar.write(text)
-        else:
-            print(text, flush=True)
-
-    def metrics(self, **kv: Any) -> None:
-        if self.main:
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps({**kv, "time": round(time.time() - self.t0, 3)}) + "\n")
-
-    def size(self) -> int:
-        return self.path.stat().st_size if self.path.exists() else 0
-
-    def truncate(self, n: int) -> None:
-        if self.main and self.path.exists():
-            with open(self.path, "r+b") as f:
-                f.truncate(n)
 
 
 # ---------------------------------------------------------------- steps
@@ -315,13 +173,12 @@ def validate(raw: Brain, examples: list[Example], cfg: Config, d: Dist) -> dict[
 
 def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
     """Train through the curriculum; returns a summary (final level, history, validation accuracy)."""
-    d = Dist(cfg)
-    asked = cfg.hardware.num_threads or torch.get_num_threads()
-    idle = idle_cpus() if asked > 1 and d.device.type == "cpu" else None
-    torch.set_num_threads(threads_to_use(asked, idle))
+    d = Dist(cfg.hardware.device)
+    asked, idle = set_threads(cfg.hardware.num_threads, d.device.type)
     random.seed(cfg.training.seed)
     torch.manual_seed(cfg.training.seed)
-    log = Log(cfg, d.main, verbose)
+    ck = ckpt_io.load(resume) if resume else None
+    log = Log(cfg.paths.log_file, d.main, resume_bytes=ck["log_bytes"] if ck else None)
     if torch.get_num_threads() < asked:
         log.line(f"Using {torch.get_num_threads()} of {asked} threads: {idle:.1f} CPUs idle, "
                  "and a thread that shares a busy core holds up the others")
@@ -330,8 +187,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
     state = CurriculumState(level=cfg.curriculum.start_level)
     elapsed_before = 0.0
     best_key: tuple = (-1, -1.0)  # (level, validation accuracy) of best.pt
-    if resume:
-        ck = ckpt_io.load(resume)
+    if ck is not None:
         raw.load_state_dict(ck["model"])
         saved = ck["config"]["optimizer"]["type"]
         if isinstance(optimizer, Optimizers) != ("parts" in ck["optimizer"]):
@@ -342,15 +198,12 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         ckpt_io.set_rng_state(ck["rng"])
         elapsed_before = ck.get("elapsed", 0.0)
         best_key = tuple(ck.get("best_key", best_key))
-        log.truncate(ck["log_bytes"])
         log.line(f"Resumed from {resume} at level {state.level}, epoch {state.epoch} (step {state.global_step})")
-    model = raw
-    if d.world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(raw, device_ids=[d.device.index] if d.device.type == "cuda" else None)
+    model = d.wrap(raw)
     if verbose:
         log.line(f"Brain: {num_params(raw):,} parameters on {d.device} x{d.world}; loss={cfg.loss.type}, "
                  f"optimizer={cfg.optimizer.type}, threads={torch.get_num_threads()}")
-    amp, scaler = amp_context(cfg, d.device)
+    amp, scaler = autocast(cfg.hardware.amp, d.device)
     ged_loss = None if cfg.loss.type == "ce" else GEDLoss(cfg.ged_costs(), alpha=cfg.loss.alpha, ce_weight=0.0)
     data = Curriculum(cfg)
     out_dir = Path(cfg.paths.output_dir)
@@ -391,10 +244,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         model.train()
         loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, None
         batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
-        if d.main and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            log.bar = tqdm(total=n_batches, desc=f"level {level}", leave=False, dynamic_ncols=True)
+        log.open_bar(n_batches, f"level {level}")
         for i, (batch, mine, tensors) in enumerate(batches, 1):
             if not mine:
                 skipped += len(batch)
@@ -422,9 +272,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             loss_value = d.sum(float(loss.detach()))[0] / d.world
             loss_sum += loss_value
             loss_n += 1
-            if log.bar is not None:
-                log.bar.update(1)
-                log.bar.set_postfix(loss=f"{loss_value:.3f}")
+            log.tick(loss=f"{loss_value:.3f}")
             if i % t.log_every == 0 or i == n_batches:
                 if ged is None:
                     ged = teacher_forced_ged(logits.detach(), mine, cfg)
@@ -435,9 +283,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             if now >= deadline:
                 cut = "run" if now >= limit or level >= cfg.curriculum.end_level else "level"
                 break
-        if log.bar is not None:
-            log.bar.close()
-            log.bar = None
+        log.close_bar()
         last_val = validate(raw, val_examples, cfg, d)
         acc = last_val["accuracy"]
         avg = loss_sum / max(1, loss_n)

@@ -36,3 +36,14 @@ def threads_to_use(asked: int, idle: float | None) -> int:
     if idle is None or asked <= 1:
         return asked
     return max(1, min(asked, round(idle)))
+
+
+def set_threads(asked: int, device_type: str) -> tuple[int, float | None]:
+    """Sets torch's intra-op threads: ``asked`` (0 = torch's default), fewer on a CPU whose
+    cores are busy. Returns (threads asked, idle CPUs measured or None)."""
+    import torch
+
+    asked = asked or torch.get_num_threads()
+    idle = idle_cpus() if asked > 1 and device_type == "cpu" else None
+    torch.set_num_threads(threads_to_use(asked, idle))
+    return asked, idle

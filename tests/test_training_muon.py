@@ -11,8 +11,9 @@ from brain_helpers import tiny
 
 from grapheme_lab import config as C
 from grapheme_lab.brain.model import Brain
-from grapheme_lab.brain.muon import Muon, orthogonalize
-from grapheme_lab.brain.train import Optimizers, make_optimizer
+from grapheme_lab.training.muon import Muon, orthogonalize
+from grapheme_lab.brain.train import make_optimizer
+from grapheme_lab.training.optimizers import Optimizers
 
 
 @pytest.mark.parametrize("shape", [(3, 16, 16), (3, 16, 48), (3, 48, 16)])

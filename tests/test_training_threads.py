@@ -1,8 +1,8 @@
-"""brain/cpu.py: the thread count a run uses on a busy CPU."""
+"""training/threads.py: the thread count a run uses on a busy CPU."""
 
 import os
 
-from grapheme_lab.brain.cpu import idle_cpus, threads_to_use
+from grapheme_lab.training.threads import idle_cpus, threads_to_use
 
 
 def test_threads_only_on_idle_cpus():
