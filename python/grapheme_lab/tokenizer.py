@@ -275,19 +275,24 @@ class BPETokenizer:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise GraphemeError(f"{path}: not a JSON tokenizer file ({e})") from None
+        return cls.from_dict(data, str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "<tokenizer>") -> BPETokenizer:
+        """The tokenizer of :meth:`to_dict`'s form; ``where`` names its source in errors."""
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-            raise GraphemeError(f"{path}: not a {FORMAT_NAME} file (format field is {data.get('format')!r})"
-                                if isinstance(data, dict) else f"{path}: not a {FORMAT_NAME} file")
+            raise GraphemeError(f"{where}: not a {FORMAT_NAME} file (format field is {data.get('format')!r})"
+                                if isinstance(data, dict) else f"{where}: not a {FORMAT_NAME} file")
         if data.get("version") != FORMAT_VERSION:
-            raise GraphemeError(f"{path}: unsupported version {data.get('version')!r}")
+            raise GraphemeError(f"{where}: unsupported version {data.get('version')!r}")
         try:
             specials = data.get("special_tokens", {})
             ordered = sorted(specials, key=specials.__getitem__)
             tok = cls.from_merges([tuple(m) for m in data["merges"]], data["pattern"], ordered)
         except (KeyError, TypeError, ValueError) as e:
-            raise GraphemeError(f"{path}: malformed tokenizer file ({type(e).__name__}: {e})") from None
+            raise GraphemeError(f"{where}: malformed tokenizer file ({type(e).__name__}: {e})") from None
         if tok.special_tokens != specials or tok.vocab_size != data.get("vocab_size", tok.vocab_size):
-            raise GraphemeError(f"{path}: special token ids or vocab_size do not match the merges")
+            raise GraphemeError(f"{where}: special token ids or vocab_size do not match the merges")
         return tok
 
     def to_huggingface(self) -> dict:

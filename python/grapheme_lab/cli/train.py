@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.config is None and args.resume is None:
         raise ValueError("train needs --config FILE (or --resume CKPT)")
+    if _is_language_model(args):
+        return run_lm(args)
     if args.config is not None:
         cfg = C.load(args.config)
     else:
@@ -49,4 +51,42 @@ def run(args: argparse.Namespace) -> int:
     from grapheme_lab.brain.train import train
 
     train(cfg, resume=args.resume, verbose=args.verbose)
+    return 0
+
+
+def _is_language_model(args: argparse.Namespace) -> bool:
+    """Whether the run is a language model's: its config has ``[model] kind`` (not "brain")."""
+    if args.config is not None:
+        from grapheme_lab.lm.config import is_lm, read_toml
+
+        return is_lm(read_toml(args.config))
+    from grapheme_lab.training.checkpoint import family
+
+    return family(args.resume) == "grapheme_lab.lm"
+
+
+def run_lm(args: argparse.Namespace) -> int:
+    """A language model's run: the LM loop, with the same overrides."""
+    from grapheme_lab.lm import config as LC
+
+    if args.config is not None:
+        data = LC.read_toml(args.config)
+    else:
+        from grapheme_lab.training.checkpoint import read
+        from grapheme_lab.lm.train import FORMAT
+
+        data = read(args.resume, FORMAT)["config"]
+    if args.epochs is not None:
+        raise ValueError("--epochs is for the brain's curriculum; a language model's run is bounded by "
+                         "[training] max_steps and time_limit_minutes")
+    overrides = {("data", "corpus"): args.data, ("paths", "output_dir"): args.output,
+                 ("training", "batch_size"): args.batch_size, ("training", "learning_rate"): args.lr}
+    for (section, key), value in overrides.items():
+        if value is not None:
+            data.setdefault(section, {})[key] = value
+    if args.output is not None:
+        data["paths"]["log_file"] = ""  # the log goes with the checkpoints
+    from grapheme_lab.lm.train import train
+
+    train(LC.from_dict(data, args.config or args.resume), resume=args.resume)
     return 0

@@ -1,0 +1,167 @@
+"""A language-model run's config: ``[model] kind = "gpt"`` (or another of
+:data:`grapheme_lab.lm.models.KINDS`) and the model's sizes, then the sections below. As for
+the brain's configs, a key that is not a field or a value of the wrong type is an error that
+names the key and the file."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+from grapheme_lab import GraphemeError
+from grapheme_lab.config import check_type
+from grapheme_lab.lm import models
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    batch_size: int = 16  # windows a step (a rank's share: batch_size / world)
+    grad_accum: int = 1  # micro-batches a step
+    max_steps: int = 0  # 0 = until the time limit
+    time_limit_minutes: float = 0.0  # 0 = none
+    learning_rate: float = 3e-3  # every group's rate unless [optimizer] group_lr sets it
+    warmup_steps: int = 50
+    lr_schedule: str = "cosine"  # "cosine", "linear" or "constant" after the warmup
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0  # 0 = off
+    seed: int = 0
+    log_every: int = 50  # steps between log lines
+    eval_every: int = 250  # steps between validation evaluations (0 = only at the end)
+    eval_tokens: int = 65536  # validation tokens an evaluation reads (0 = the whole split)
+    patience: int = 0  # evaluations without a better validation bpb before stopping (0 = never)
+    checkpoint_every: int = 500  # steps between latest.pt saves (also at every evaluation)
+
+
+@dataclasses.dataclass
+class OptimizerConfig:
+    type: str = "adamw"  # "adamw", or "muon": Muon for the blocks' matrices, AdamW for the rest
+    beta1: float = 0.9
+    beta2: float = 0.95
+    epsilon: float = 1e-8
+    weight_decay: float = 0.0  # of the matrices, embeddings and head; norms and scalars get none
+    group_lr: dict = dataclasses.field(default_factory=dict)  # e.g. {embedding = 0.05, head = 0.004}
+    group_weight_decay: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class DataConfig:
+    corpus: str = "data/lm/shakespeare"  # a prepared corpus; absent: the embedded one is prepared there
+    vocab_size: int = 4096  # of the tokenizer trained when the embedded corpus is prepared
+
+
+@dataclasses.dataclass
+class PathsConfig:
+    output_dir: str = "checkpoints/lm"
+    log_file: str = ""  # "" = output_dir/training.log
+
+
+@dataclasses.dataclass
+class HardwareConfig:
+    device: str = "auto"  # "auto", "cpu", "cuda"
+    num_threads: int = 0  # 0 = torch's default; fewer when CPUs are busy
+    amp: str = "auto"  # "auto" (bf16 on CUDA, off on CPU), "off", "bf16", "fp16"
+    compile: bool = False  # torch.compile the model (GPUs)
+
+
+SECTIONS = {"training": TrainingConfig, "optimizer": OptimizerConfig, "data": DataConfig,
+            "paths": PathsConfig, "hardware": HardwareConfig}
+
+CHOICES = {
+    ("training", "lr_schedule"): ("cosine", "linear", "constant"),
+    ("optimizer", "type"): ("adamw", "muon"),
+    ("hardware", "device"): ("auto", "cpu", "cuda"),
+    ("hardware", "amp"): ("auto", "off", "bf16", "fp16"),
+}
+
+
+@dataclasses.dataclass
+class LMConfig:
+    kind: str
+    model: Any  # the kind's config dataclass
+    training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
+    optimizer: OptimizerConfig = dataclasses.field(default_factory=OptimizerConfig)
+    data: DataConfig = dataclasses.field(default_factory=DataConfig)
+    paths: PathsConfig = dataclasses.field(default_factory=PathsConfig)
+    hardware: HardwareConfig = dataclasses.field(default_factory=HardwareConfig)
+
+    @property
+    def log_file(self) -> str:
+        return self.paths.log_file or str(Path(self.paths.output_dir) / "training.log")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {name: dataclasses.asdict(getattr(self, name)) for name in SECTIONS}
+        d["model"] = {"kind": self.kind, **dataclasses.asdict(self.model)}
+        return d
+
+
+def is_lm(data: dict[str, Any]) -> bool:
+    """Whether a config's tables describe a language model (``[model] kind`` other than "brain")."""
+    kind = data.get("model", {}).get("kind") if isinstance(data.get("model"), dict) else None
+    return kind is not None and kind != "brain"
+
+
+def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
+    if "model" not in data or not isinstance(data["model"], dict):
+        raise GraphemeError(f"{where}: a language-model config needs a [model] table with kind")
+    sections = {}
+    for section, table in data.items():
+        if section == "model":
+            continue
+        if section not in SECTIONS:
+            raise GraphemeError(f"{where}: unknown section [{section}] (expected one of {sorted(SECTIONS) + ['model']})")
+        if not isinstance(table, dict):
+            raise GraphemeError(f"{where}: [{section}] must be a table")
+        target = SECTIONS[section]()
+        hints = typing.get_type_hints(type(target))
+        for key, value in table.items():
+            if key not in hints:
+                raise GraphemeError(f"{where}: unknown key {key!r} in [{section}] (expected one of {sorted(hints)})")
+            setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
+        sections[section] = target
+    cfg = LMConfig(kind=data["model"]["kind"], model=models.model_config(data["model"], where), **sections)
+    _validate(cfg, where)
+    return cfg
+
+
+def _validate(cfg: LMConfig, where: str) -> None:
+    for (section, key), allowed in CHOICES.items():
+        v = getattr(getattr(cfg, section), key)
+        if v not in allowed:
+            raise GraphemeError(f"{where}: [{section}] {key} = {v!r} is not one of {list(allowed)}")
+    t = cfg.training
+    for key in ("batch_size", "grad_accum", "log_every", "checkpoint_every"):
+        if getattr(t, key) <= 0:
+            raise GraphemeError(f"{where}: [training] {key} must be > 0, got {getattr(t, key)}")
+    for key in ("max_steps", "eval_every", "eval_tokens", "patience", "warmup_steps"):
+        if getattr(t, key) < 0:
+            raise GraphemeError(f"{where}: [training] {key} must be >= 0, got {getattr(t, key)}")
+    if t.learning_rate <= 0:
+        raise GraphemeError(f"{where}: [training] learning_rate must be > 0, got {t.learning_rate}")
+    if t.max_steps == 0 and t.time_limit_minutes <= 0:
+        raise GraphemeError(f"{where}: [training] needs max_steps or time_limit_minutes (a run must end)")
+    for key in ("group_lr", "group_weight_decay"):
+        for name, v in getattr(cfg.optimizer, key).items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise GraphemeError(f"{where}: [optimizer] {key}.{name} must be a number >= 0, got {v!r}")
+
+
+def load(path: str | Path) -> LMConfig:
+    return from_dict(read_toml(path), str(path))
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file's tables; a bare name (``lm_quickstart``) finds a config shipped with the package."""
+    p = Path(path)
+    if not p.exists():
+        shipped = Path(__file__).parent.parent / "configs" / (p.name if p.suffix else p.name + ".toml")
+        if shipped.exists() and len(p.parts) == 1:
+            p = shipped
+        else:
+            raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise GraphemeError(f"{p}: not valid TOML: {e}") from None

@@ -1,0 +1,279 @@
+"""The language-model training loop, for every kind: read it top to bottom.
+
+Set-up (process, threads, corpus, model, optimizer, a resumed checkpoint), then steps:
+a learning rate from warmup and decay (over ``max_steps``, or over the time limit when that
+is further along), ``grad_accum`` micro-batches of random windows, clipping, one optimizer
+step; every ``eval_every`` steps the validation split's bits per byte, ``best.pt`` when it
+improves and early stopping after ``patience`` evaluations without; ``latest.pt`` every
+``checkpoint_every`` steps; at the end ``final.pt`` and a summary.
+
+Under ``torchrun`` each rank draws its own windows (its seed offset by its rank) and DDP
+averages the gradients, so ``batch_size`` is the global batch. Checkpoints carry the
+optimizer, the loader's generator and the RNG states: a run resumed from ``latest.pt``
+takes the same steps as one never stopped (for a run bounded by steps, not by the clock).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from grapheme_lab.lm import models
+from grapheme_lab.lm.bpb import Score, document_windows, score_windows, token_byte_lengths
+from grapheme_lab.lm.config import LMConfig
+from grapheme_lab.lm.corpus import Corpus, ensure_embedded
+from grapheme_lab.lm.loader import Windows
+from grapheme_lab.training import checkpoint as ckpt_io
+from grapheme_lab.training.dist import Dist, autocast
+from grapheme_lab.training.log import Log
+from grapheme_lab.training.muon import Muon
+from grapheme_lab.training.optimizers import Optimizers, fused_ok
+from grapheme_lab.training.threads import set_threads
+
+from grapheme_lab.lm.checkpoint import FORMAT
+
+
+def open_corpus(cfg: LMConfig, log: Log | None = None) -> Corpus:
+    """The config's corpus; the embedded one is prepared there first when the folder is absent."""
+    path = Path(cfg.data.corpus)
+    if (path / "manifest.json").exists():
+        return Corpus.open(path)
+    if log is not None:
+        log.line(f"Preparing the embedded corpus at {path} (vocabulary {cfg.data.vocab_size:,})")
+    return ensure_embedded(path, vocab_size=cfg.data.vocab_size)
+
+
+def make_optimizer(cfg: LMConfig, model: torch.nn.Module):
+    """AdamW over the model's named groups (each group's rate and decay from the config), with
+    Muon for the blocks' matrices when ``[optimizer] type = "muon"``."""
+    o, lr = cfg.optimizer, cfg.training.learning_rate
+    named = model.param_groups()
+    for name in list(o.group_lr) + list(o.group_weight_decay):
+        if name not in named:
+            raise ValueError(f"[optimizer] names a parameter group {name!r}; a {cfg.kind} has {sorted(named)}")
+    seen = {id(p) for ps in named.values() for p in ps}
+    rest = [p for p in model.parameters() if id(p) not in seen]  # norms, gains, scalars
+    muon = None
+    groups = []
+    for name, params in list(named.items()) + [("other", rest)]:
+        if not params:
+            continue
+        g_lr = o.group_lr.get(name, lr)
+        wd = o.group_weight_decay.get(name, o.weight_decay if name != "other" else 0.0)
+        if name == "matrix" and o.type == "muon":
+            muon = Muon(params, lr=g_lr, weight_decay=wd)
+            muon.param_groups[0]["base_lr"] = g_lr
+            continue
+        groups.append({"params": params, "lr": g_lr, "base_lr": g_lr, "weight_decay": wd, "name": name})
+    adam = torch.optim.AdamW(groups, lr=lr, betas=(o.beta1, o.beta2), eps=o.epsilon, fused=fused_ok(model))
+    return Optimizers(adam, muon) if muon else Optimizers(adam)
+
+
+def lr_scale(cfg: LMConfig, step: int, time_spent: float) -> float:
+    """The learning rate's factor at ``step``: linear warmup, then the schedule's decay to
+    ``min_lr_ratio`` over the step budget or the time budget (``time_spent``, 0 to 1),
+    whichever is further along."""
+    t = cfg.training
+    warm = min(1.0, (step + 1) / t.warmup_steps) if t.warmup_steps else 1.0
+    if t.lr_schedule == "constant":
+        return warm
+    by_steps = (step - t.warmup_steps) / max(1, t.max_steps - t.warmup_steps) if t.max_steps else 0.0
+    progress = min(1.0, max(0.0, by_steps, time_spent))
+    if t.lr_schedule == "linear":
+        decay = 1 - progress
+    else:
+        decay = 0.5 * (1 + math.cos(math.pi * progress))
+    return warm * (t.min_lr_ratio + (1 - t.min_lr_ratio) * decay)
+
+
+def validation_bpb(model, corpus: Corpus, split: str, length: int, max_tokens: int, nbytes: np.ndarray,
+                   d: Dist) -> Score:
+    """Bits per byte over the split's whole documents (the first ``max_tokens`` of their
+    windows, in document order, when not 0), each rank scoring every world-th window."""
+    windows = []
+    for doc in corpus.documents(split):
+        windows += document_windows(np.asarray(corpus.shards(split)[doc.shard][doc.start : doc.end]), length)
+        if max_tokens and sum(len(w) - 1 for w in windows) >= max_tokens:
+            break
+    model.eval()
+    s = score_windows(model, windows[d.rank :: d.world], nbytes, d.device)
+    model.train()
+    nats, tokens, nb = d.sum(s.nats, s.tokens, s.bytes)
+    return Score(nats, int(tokens), int(nb))
+
+
+def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
+    # ------------------------------------------------------------ set-up
+    d = Dist(cfg.hardware.device)
+    asked, idle = set_threads(cfg.hardware.num_threads, d.device.type)
+    t = cfg.training
+    random.seed(t.seed)
+    np.random.seed(t.seed)
+    torch.manual_seed(t.seed)
+    ck = ckpt_io.read(resume, FORMAT) if resume else None
+    log = Log(cfg.log_file, d.main, resume_bytes=ck["log_bytes"] if ck else None)
+    if torch.get_num_threads() < asked:
+        log.line(f"Using {torch.get_num_threads()} of {asked} threads: {idle:.1f} CPUs idle")
+    corpus = open_corpus(cfg, log)
+    cfg.model.vocab_size = corpus.vocab_size
+    raw = models.build(cfg.kind, cfg.model).to(d.device)
+    windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // d.world // t.grad_accum,
+                      t.seed, d.rank)
+    if t.batch_size % (d.world * t.grad_accum):
+        raise ValueError(f"[training] batch_size {t.batch_size} is not a multiple of grad_accum x ranks "
+                         f"({t.grad_accum} x {d.world})")
+    if not corpus.documents("val"):
+        raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
+    longest = max(doc.end - doc.start for doc in corpus.documents("train"))
+    if cfg.model.sequence_len >= longest:
+        raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
+                         f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
+    optimizer = make_optimizer(cfg, raw)
+    nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
+    step, elapsed_before, best, bad_evals = 0, 0.0, math.inf, 0
+    if ck is not None:
+        raw.load_state_dict(ck["model"])
+        optimizer.load_state_dict(ck["optimizer"])
+        windows.load_state_dict(ck["loader"])
+        ckpt_io.set_rng_state(ck["rng"])
+        step, elapsed_before = ck["step"], ck["elapsed"]
+        best, bad_evals = ck["best_bpb"], ck["bad_evals"]
+        log.line(f"Resumed from {resume} at step {step}")
+    model = d.wrap(raw)
+    if cfg.hardware.compile:
+        model = torch.compile(model)
+    amp, scaler = autocast(cfg.hardware.amp, d.device)
+    out = Path(cfg.paths.output_dir)
+    tokens_per_step = t.batch_size * cfg.model.sequence_len
+    log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {corpus.vocab_size:,} tokens in the vocabulary, "
+             f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads)")
+    limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
+    start = time.time()
+    train_time = ck["train_time"] if ck else 0.0  # seconds spent in steps (not evaluation): tokens/s
+
+    def elapsed() -> float:
+        # the ranks' mean, so that all of them stop at the same step
+        e = elapsed_before + time.time() - start
+        return d.sum(e)[0] / d.world if d.world > 1 else e
+
+    def save(name: str, **extra: Any) -> None:
+        if d.main:
+            ckpt_io.save_atomic({
+                "format": FORMAT, "kind": cfg.kind, "model": raw.state_dict(), "optimizer": optimizer.state_dict(),
+                "loader": windows.state_dict(), "rng": ckpt_io.rng_state(), "config": cfg.to_dict(),
+                "corpus": {"dir": str(corpus.dir), "tokenizer": corpus.manifest["tokenizer"]},
+                "step": step, "elapsed": elapsed(), "train_time": train_time, "best_bpb": best,
+                "bad_evals": bad_evals, "log_bytes": log.size(),
+                "tokens_per_second": step * tokens_per_step / max(train_time, 1e-9), **extra,
+            }, out / name)
+
+    def evaluate() -> Score:
+        nonlocal best, bad_evals
+        s = validation_bpb(raw, corpus, "val", cfg.model.sequence_len, t.eval_tokens, nbytes, d)
+        improved = s.bpb < best
+        if improved:
+            best, bad_evals = s.bpb, 0
+            save("best.pt", val_bpb=s.bpb)
+        else:
+            bad_evals += 1
+        log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token)"
+                 + (" *" if improved else ""))
+        log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3))
+        return s
+
+    # ------------------------------------------------------------ steps
+    log.open_bar(t.max_steps or 0, cfg.kind, initial=step)
+    stop = None
+    loss_value, logged_time = math.nan, train_time
+    while stop is None:
+        now = elapsed()
+        if t.max_steps and step >= t.max_steps:
+            stop = f"{t.max_steps} steps"
+            break
+        if now >= limit:
+            stop = f"the time limit of {t.time_limit_minutes:g} min"
+            break
+        scale = lr_scale(cfg, step, now / limit if limit < math.inf else 0.0)
+        for g in optimizer.param_groups:
+            g["lr"] = g["base_lr"] * scale
+        t0 = time.time()
+        loss_sum = 0.0
+        for micro in range(t.grad_accum):
+            x, y = windows.next(d.device)
+            sync = micro == t.grad_accum - 1 or d.world == 1
+            ctx = model.no_sync() if not sync and hasattr(model, "no_sync") else nullcontext()
+            with ctx, amp:
+                logits = model(x)
+                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten()) / t.grad_accum
+            (scaler.scale(loss) if scaler else loss).backward()
+            loss_sum += float(loss.detach())
+        if scaler:
+            scaler.unscale_(optimizer.parts[0])
+        if t.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(raw.parameters(), t.grad_clip)
+        if scaler:
+            scaler.step(optimizer.parts[0])
+            for o in optimizer.parts[1:]:
+                o.step()
+            scaler.update()
+        else:
+            optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        train_time += time.time() - t0
+        loss_value = d.sum(loss_sum)[0] / d.world
+        if not math.isfinite(loss_value):
+            raise FloatingPointError(f"the training loss is {loss_value} at step {step}: lower the learning rate")
+        log.tick(loss=f"{loss_value:.3f}")
+        if step % t.log_every == 0:
+            tps = t.log_every * tokens_per_step / max(train_time - logged_time, 1e-9)
+            logged_time = train_time
+            log.line(f"step {step}: loss {loss_value:.4f}, lr x{scale:.3f}, {tps:,.0f} tokens/s, {elapsed():.0f} s")
+            log.metrics(event="step", step=step, loss=loss_value, lr_scale=scale, tokens_per_second=tps)
+        if t.eval_every and step % t.eval_every == 0:
+            evaluate()
+            save("latest.pt")
+            if t.patience and bad_evals >= t.patience:
+                stop = f"no better validation bpb in {t.patience} evaluations"
+        elif step % t.checkpoint_every == 0:
+            save("latest.pt")
+    log.close_bar()
+
+    # ------------------------------------------------------------ the end
+    final = evaluate()
+    save("latest.pt")
+    save("final.pt", val_bpb=final.bpb)
+    summary = {"kind": cfg.kind, "steps": step, "stopped_by": stop, "val_bpb": final.bpb, "best_val_bpb": best,
+               "params": raw.num_params(), "elapsed": elapsed(), "train_time": train_time,
+               "tokens_per_second": step * tokens_per_step / max(train_time, 1e-9),
+               "output_dir": str(out), "log_file": cfg.log_file}
+    log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file")})
+    log.line(summary_text(summary))
+    del model
+    gc.collect()
+    d.close()
+    return summary
+
+
+def summary_text(s: dict[str, Any]) -> str:
+    minutes, seconds = divmod(int(round(s["elapsed"])), 60)
+    out = s["output_dir"]
+    return "\n".join([
+        f"Done: {s['kind']}, {s['params']:,} parameters, {s['steps']:,} steps in {minutes}:{seconds:02d} "
+        f"(stopped by {s['stopped_by']}), {s['tokens_per_second']:,.0f} training tokens/s.",
+        f"  validation bits per byte: {s['val_bpb']:.4f} at the end, {s['best_val_bpb']:.4f} at best",
+        f"  checkpoints: {out}/final.pt, {out}/best.pt, {out}/latest.pt; log: {s['log_file']}",
+        "  next:",
+        f"    python -m grapheme_lab evaluate --model {out}/best.pt        # test-split bpb beside the seed's protocol",
+        f"    python -m grapheme_lab sample --model {out}/best.pt --prompt 'ROMEO.'",
+        f"    python -m grapheme_lab plot {s['log_file']} --output curves.png",
+    ])
