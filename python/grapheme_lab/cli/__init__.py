@@ -12,7 +12,7 @@ import sys
 
 from grapheme_lab import GraphemeError, __version__
 
-COMMANDS = ("generate", "validate", "train", "repl", "plot", "tokenizer")
+COMMANDS = ("generate", "validate", "train", "repl", "plot", "tokenizer", "corpus")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Language models over text: the tokenized corpus (``corpus``) and what trains on it."""
