@@ -12,7 +12,7 @@ import sys
 
 from grapheme_lab import GraphemeError, __version__
 
-COMMANDS = ("generate", "validate", "train", "sample", "repl", "plot", "tokenizer")
+COMMANDS = ("generate", "validate", "corpus", "train", "sample", "repl", "plot", "tokenizer")
 
 
 def build_parser() -> argparse.ArgumentParser:
