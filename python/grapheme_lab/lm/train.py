@@ -39,7 +39,7 @@ from grapheme_lab.training.muon import Muon
 from grapheme_lab.training.optimizers import Optimizers, fused_ok
 from grapheme_lab.training.threads import set_threads
 
-from grapheme_lab.lm.checkpoint import FORMAT
+from grapheme_lab.lm.checkpoint import FORMAT, tokenizer_spec
 
 
 def open_corpus(cfg: LMConfig, log: Log | None = None) -> Corpus:
@@ -126,6 +126,10 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     corpus = open_corpus(cfg, log)
     cfg.model.vocab_size = corpus.vocab_size
     raw = models.build(cfg.kind, cfg.model).to(d.device)
+    longest = max(doc.end - doc.start for doc in corpus.documents("train"))
+    if cfg.model.sequence_len >= longest:
+        raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
+                         f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
     windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // d.world // t.grad_accum,
                       t.seed, d.rank)
     if t.batch_size % (d.world * t.grad_accum):
@@ -133,10 +137,6 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
                          f"({t.grad_accum} x {d.world})")
     if not corpus.documents("val"):
         raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
-    longest = max(doc.end - doc.start for doc in corpus.documents("train"))
-    if cfg.model.sequence_len >= longest:
-        raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
-                         f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
     optimizer = make_optimizer(cfg, raw)
     nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
     step, elapsed_before, best, bad_evals = 0, 0.0, math.inf, 0
@@ -170,14 +170,18 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             ckpt_io.save_atomic({
                 "format": FORMAT, "kind": cfg.kind, "model": raw.state_dict(), "optimizer": optimizer.state_dict(),
                 "loader": windows.state_dict(), "rng": ckpt_io.rng_state(), "config": cfg.to_dict(),
-                "corpus": {"dir": str(corpus.dir), "tokenizer": corpus.manifest["tokenizer"]},
+                "corpus": {"dir": str(corpus.dir)}, "tokenizer": tokenizer_spec(corpus),
                 "step": step, "elapsed": elapsed(), "train_time": train_time, "best_bpb": best,
                 "bad_evals": bad_evals, "log_bytes": log.size(),
                 "tokens_per_second": step * tokens_per_step / max(train_time, 1e-9), **extra,
             }, out / name)
 
+    last_eval: list = [None, None]  # (step, score) of the latest evaluation
+
     def evaluate() -> Score:
         nonlocal best, bad_evals
+        if last_eval[0] == step:
+            return last_eval[1]
         s = validation_bpb(raw, corpus, "val", cfg.model.sequence_len, t.eval_tokens, nbytes, d)
         improved = s.bpb < best
         if improved:
@@ -188,6 +192,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token)"
                  + (" *" if improved else ""))
         log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3))
+        last_eval[:] = [step, s]
         return s
 
     # ------------------------------------------------------------ steps
