@@ -19,17 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "model: its own evaluation, optionally beside --compare checkpoints."
         ),
     )
-    add_arguments(p)
-    p.set_defaults(run=run)
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
     p.add_argument("--data", metavar="PATH", help="held-out data: a split folder or a JSONL file (a brain needs it)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows (a brain: per level)")
     p.add_argument("--beam", type=int, default=1, metavar="N", help="brain: beam width (1 = greedy)")
     p.add_argument("--compare", nargs="*", default=[], metavar="CKPT",
                    help="language model: other checkpoints scored beside it on the same data")
+    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     kind = family(args.model)
     if kind == "grapheme_lab.lm":
-        from grapheme_lab.lm.evaluate import main as evaluate_lm  # imported here: torch-heavy, and optional
+        from grapheme_lab.lm.evaluate import main as evaluate_lm  # imported here: the LM code loads only for an LM
 
         return evaluate_lm(args)
     if args.compare:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grapheme_lab.config import Config
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +75,7 @@ ENDED = {
 }
 
 
-def summary_text(summary: dict[str, Any], cfg) -> str:
+def summary_text(summary: dict[str, Any], cfg: Config) -> str:
     """The end of a run: each level's best validation accuracy, the time, the files, the next commands."""
     lines = ["", "Run summary"]
     for lv in summary["levels"]:
