@@ -27,6 +27,7 @@ arm() {  # name, python tree
   PYTHONPATH=$2 python -m grapheme_lab train --config configs/ab.toml --verbose > train.out 2>&1
   echo "train rc=$? wall $(( $(date +%s) - start )) s" >> train.out
   local ckpt; ckpt=$(sed -n 's/^output_dir = "\(.*\)"/\1/p' configs/ab.toml)/final.pt
+  # `validate --model`, not `evaluate`: the older commit under comparison may not know `evaluate`
   for f in gen/test/level_*.jsonl; do
     PYTHONPATH=$2 python -m grapheme_lab validate --model "$ckpt" --data "$f" | tail -1
   done > validate.out

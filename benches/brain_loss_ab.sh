@@ -24,7 +24,7 @@ wait
 uptime
 [ -d data/qs/test ] || python -m grapheme_lab generate --level 1 --samples 50000 --output data/qs --quiet
 for n in ce ged_ce; do
-  python -m grapheme_lab validate --model "ck_$n/final.pt" --data data/qs/test/level_1.jsonl
+  python -m grapheme_lab evaluate --model "ck_$n/final.pt" --data data/qs/test/level_1.jsonl
   python - "$n" <<'PY'
 import json, sys
 n = sys.argv[1]

@@ -1,5 +1,5 @@
 """Test accuracy of a brain checkpoint by the kinds of operation a row needs, and by its
-number of operations, engine-judged like `validate`.
+number of operations, engine-judged like `evaluate`.
 
 A level-1 row has one operation; a level-2 row two to a dozen. A row counts under every
 kind of operation it holds, so on level 2 the table reads "accuracy of the rows that

@@ -1,9 +1,11 @@
-"""validate --model, repl and plot end to end on a tiny trained model."""
+"""evaluate (and the deprecated validate --model), repl and plot end to end on a tiny trained model."""
 
 import subprocess
 import sys
+import types
 
 import pytest
+import torch
 
 from grapheme_lab import config as C
 from grapheme_lab import generate
@@ -22,29 +24,64 @@ def trained(tmp_path_factory):
     return tmp
 
 
-def test_validate_table_on_a_split_and_a_file(trained, capsys):
+def table_rows(out: str) -> list[list[str]]:
+    return [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+
+
+def test_evaluate_table_on_a_split_and_a_file(trained, capsys):
     ck = str(trained / "ck" / "final.pt")
-    assert main(["validate", "--model", ck, "--data", str(trained / "data" / "test")]) == 0
+    assert main(["evaluate", "--model", ck, "--data", str(trained / "data" / "test")]) == 0
     out = capsys.readouterr().out
-    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
-    assert [r[0] for r in rows] == ["1", "2"]
+    rows = table_rows(out)
+    assert [r[0] for r in rows] == ["1", "2"] and all(int(r[1]) > 2 for r in rows)
     for r in rows:
         n, acc, ged, bad = int(r[1]), float(r[2].rstrip("%")), float(r[3]), float(r[4].rstrip("%"))
         assert n > 0 and 0 <= acc <= 100 and ged >= 0 and 0 <= bad <= 100
     edge = trained / "edge.jsonl"
     edge.write_text((trained / "data" / "test" / "level_2.jsonl").read_text().splitlines()[0] + "\n")
-    assert main(["validate", "--model", ck, "--data", str(edge), "--beam", "3"]) == 0
+    assert main(["evaluate", "--model", ck, "--data", str(edge), "--beam", "3"]) == 0
     out = capsys.readouterr().out
-    assert "beam 3" in out and [line.split()[:2] for line in out.splitlines() if line.strip()[:1].isdigit()] == [["2", "1"]]
+    assert "beam 3" in out and [r[:2] for r in table_rows(out)] == [["2", "1"]]
+    assert main(["evaluate", "--model", ck, "--data", str(trained / "data" / "test"), "--limit", "2"]) == 0
+    assert [r[1] for r in table_rows(capsys.readouterr().out)] == ["2", "2"]
 
 
-def test_validate_errors(trained, capsys):
+def test_validate_model_still_scores_with_a_deprecation_note(trained, capsys):
+    ck, data = str(trained / "ck" / "final.pt"), str(trained / "data" / "test")
+    assert main(["evaluate", "--model", ck, "--data", data]) == 0
+    new = capsys.readouterr()
+    assert main(["validate", "--model", ck, "--data", data]) == 0
+    old = capsys.readouterr()
+    assert old.out == new.out and "deprecated" not in new.err
+    assert "`validate --model` is deprecated" in old.err and "evaluate --model" in old.err
+
+
+def test_evaluate_errors(trained, capsys):
     ck = str(trained / "ck" / "final.pt")
-    assert main(["validate", "--model", ck, "--data", str(trained / "missing.jsonl")]) == 2
+    assert main(["evaluate", "--model", ck, "--data", str(trained / "missing.jsonl")]) == 2
     bad = trained / "bad.jsonl"
     bad.write_text("{not json\n")
-    assert main(["validate", "--model", ck, "--data", str(bad)]) == 2
+    assert main(["evaluate", "--model", ck, "--data", str(bad)]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
+    assert main(["evaluate", "--model", ck]) == 2
+    assert "needs --data" in capsys.readouterr().err
+    assert main(["evaluate", "--model", ck, "--data", str(trained / "data" / "test"), "--compare", ck]) == 2
+    assert "--compare is for language models" in capsys.readouterr().err
+    assert main(["evaluate", "--model", str(trained / "nope.pt"), "--data", "x"]) == 2
+    assert "nope.pt" in capsys.readouterr().err
+
+
+def test_evaluate_sends_a_language_model_to_lm_evaluate(tmp_path, monkeypatch):
+    ck = tmp_path / "lm.pt"
+    torch.save({"format": "grapheme_lab.lm/1"}, ck)
+    seen = []
+    fake = types.ModuleType("grapheme_lab.lm.evaluate")
+    fake.main = lambda args: seen.append(args) or 0
+    monkeypatch.setitem(sys.modules, "grapheme_lab.lm", types.ModuleType("grapheme_lab.lm"))
+    monkeypatch.setitem(sys.modules, "grapheme_lab.lm.evaluate", fake)
+    assert main(["evaluate", "--model", str(ck), "--compare", "a.pt", "b.pt", "--limit", "7"]) == 0
+    assert len(seen) == 1
+    assert (seen[0].model, seen[0].data, seen[0].compare, seen[0].limit) == (str(ck), None, ["a.pt", "b.pt"], 7)
 
 
 def test_repl_through_a_pipe(trained):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +160,16 @@ def test_help_explains_every_flag():
     for flag in ["--all-levels", "--level", "--output", "--samples", "--format", "--seed", "--threads", "--shard", "--split"]:
         assert flag in out
     assert "0 = all cores" in out and "manifest.json" in out
+
+
+def test_help_lists_every_command_on_one_line():
+    out = subprocess.run([sys.executable, "-m", "grapheme_lab", "--help"], capture_output=True, text=True,
+                         check=True, env={**os.environ, "COLUMNS": "80"}).stdout
+    from grapheme_lab.cli import COMMANDS
+
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("    ") and line.split()}
+    assert set(COMMANDS) <= set(lines) and {"evaluate", "validate", "train"} <= set(COMMANDS)
+    assert all(len(lines[c].split()) > 2 for c in COMMANDS)  # the name and its help, on one line
 
 
 def test_manifest_is_written_last_and_every_file_atomically(tmp_path, monkeypatch):

@@ -25,8 +25,21 @@ def test_seed_values(tmp_path):
     cfg = C.load(ROOT / "configs" / "train_config.toml")
     assert cfg.training.batch_size == 64 and cfg.training.epochs_per_level == 10
     assert cfg.optimizer.type == "adam" and cfg.optimizer.epsilon == 1e-8
-    assert cfg.loss.clique_weight == 2.0 and cfg.curriculum.advance_threshold == 0.95
+    assert cfg.loss.costs.clique_weight == 2.0 and cfg.curriculum.advance_threshold == 0.95
     assert cfg.ged_costs().edge_insertion_cost == 0.5
+
+
+def test_loss_costs_are_read_flat_and_written_flat(tmp_path):
+    cfg = C.load(write(tmp_path, "[loss]\ntype = 'ged'\nclique_weight = 3\nedge_deletion_cost = 0.25\n"))
+    assert cfg.ged_costs() is cfg.loss.costs
+    assert cfg.loss.costs.as_tuple() == (1.0, 1.0, 1.0, 0.5, 0.25, 3.0)
+    flat = cfg.to_dict()["loss"]  # the form checkpoints store: the costs beside the loss's keys
+    assert "costs" not in flat and flat["clique_weight"] == 3.0 and flat["type"] == "ged"
+    assert C.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(GraphemeError, match=r"c\.toml: \[loss\] edge_deletion_cost must be a finite number >= 0"):
+        C.load(write(tmp_path, "[loss]\nedge_deletion_cost = -1.0\n"))
+    with pytest.raises(GraphemeError, match=r"unknown key 'costs' in \[loss\]"):
+        C.from_dict({"loss": {"costs": {}}})
 
 
 def write(tmp_path, text):

@@ -13,7 +13,9 @@ from grapheme_lab.brain.data import BUCKET_WIDTH, Curriculum, collate
 from grapheme_lab.brain import train as train_module
 from grapheme_lab.brain.train import level_clock, lr_at, teacher_forced_ged, train
 
-from brain_helpers import tiny
+from brain_helpers import tiny, write_toml
+from grapheme_lab.cli import main
+from grapheme_lab.cli.train import summary_text
 
 
 def cfg_with(**kv):
@@ -97,6 +99,12 @@ def test_a_level_out_of_its_time_share_moves_on(tmp_path, monkeypatch):
     assert [h[3] for h in summary["state"]["history"]] == ["time"]
     stop = [e for e in events if e["event"] == "time_limit"]
     assert len(stop) == 1 and stop[0]["level"] == 2  # level 2 had the rest of the time
+    assert summary["time_limit_at"] == 2
+    assert [(lv["level"], lv["ended"]) for lv in summary["levels"]] == [(1, "time"), (2, "time_limit")]
+    assert summary["levels"][1]["epochs"] == stop[0]["epoch"]
+    text = summary_text(summary, cfg)
+    assert "level 1: validation accuracy" in text and "its share of the time limit spent" in text
+    assert "the 1.5 min time limit ended the run at level 2" in text
     lrs_1 = [e["lr"] for e in events if e["event"] == "batch" and e["level"] == 1]
     assert lrs_1[-1] < 0.5 * cfg.training.learning_rate  # decayed inside level 1's share
     # a checkpoint keeps the level's share for --resume: level 2's ends at the limit
@@ -299,3 +307,35 @@ def test_ged_targets_are_the_steps(tmp_path, target):
     assert teacher_forced_ged(perfect, batch, cfg) == 0.0
     wrong = torch.nn.functional.one_hot(torch.full_like(tgt_out, V.INDEX["P"]), V.vocab_size()).float()
     assert teacher_forced_ged(wrong, batch, cfg) > 0.0
+
+
+def test_output_moves_the_log_and_the_run_ends_with_a_summary(tmp_path, capsys):
+    d = tiny(tmp_path, curriculum={"end_level": 1}, training={"epochs_per_level": 1})
+    config = write_toml(d, tmp_path / "c.toml")  # its log_file: tmp_path/ck/training.log
+    out = tmp_path / "elsewhere"
+    for _ in range(2):  # a second run starts its own log, never appends to the first's
+        assert main(["train", "--config", str(config), "--output", str(out)]) == 0
+    assert not (tmp_path / "ck").exists()  # nothing written at the config's paths
+    events = [json.loads(x)["event"] for x in (out / "training.log").read_text().splitlines()]
+    assert events.count("epoch") == 1 and events[-1] == "done"  # one run's lines
+    assert (out / "final.pt").exists() and (out / "best.pt").exists()
+    printed = capsys.readouterr().out.split("Run summary")[-1]
+    acc = ckpt_io.load(out / "final.pt")["val"]["accuracy"]
+    assert f"level 1: validation accuracy {acc:.1%} (best of 1 epoch; stalled: patience or epoch budget spent)" in printed
+    assert f"checkpoint: {out / 'final.pt'}" in printed and f"log: {out / 'training.log'}" in printed
+    # the rows were generated in memory: the same rows on disk, then the test split scored
+    assert f"generate --level 1 --samples 120 --seed 0 --output {tmp_path / 'no-data'}" in printed
+    assert f"evaluate --model {out / 'final.pt'} --data {tmp_path / 'no-data' / 'test'}" in printed
+    assert f"repl --model {out / 'final.pt'}" in printed and f"plot {out / 'training.log'}" in printed
+
+
+def test_levels_reached_adds_the_level_a_time_limit_cut():
+    s = CurriculumState(level=3, epoch=2, best_acc=0.4, history=[[1, 3, 0.97, "advance"], [2, 4, 0.8, "stall"]])
+    assert train_module.levels_reached(s) == [
+        {"level": 1, "epochs": 3, "best_accuracy": 0.97, "ended": "advance"},
+        {"level": 2, "epochs": 4, "best_accuracy": 0.8, "ended": "stall"},
+        {"level": 3, "epochs": 2, "best_accuracy": 0.4, "ended": "time_limit"},
+    ]
+    s.history.append([3, 2, 0.4, "done"])
+    assert [lv["ended"] for lv in train_module.levels_reached(s)] == ["advance", "stall", "done"]
+    assert train_module.levels_reached(CurriculumState(level=1)) == []  # nothing trained yet

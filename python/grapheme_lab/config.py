@@ -1,9 +1,10 @@
-"""Training configuration: the seed's ``train_config.toml`` sections, read with tomllib.
+"""Training configuration: GRAPHEME's ``train_config.toml`` sections, read with tomllib.
 
 Every section is a dataclass; a key that is not a field, or a value of the wrong
-type, is an error naming the key and the file. Sections added to the seed's:
+type, is an error naming the key and the file. Sections added to GRAPHEME's:
 ``[model]`` (network sizes), ``[data]`` (row counts, seed, target format) and
-the loss type and sampling keys in ``[loss]``.
+the loss type and sampling keys in ``[loss]``, whose edit costs are a
+:class:`grapheme_lab.ged.GEDCosts` (``cfg.loss.costs``).
 """
 
 from __future__ import annotations
@@ -49,18 +50,16 @@ class OptimizerConfig:
 @dataclasses.dataclass
 class LossConfig:
     type: str = "ce"  # "ce", "ged" or "ged+ce"
-    # the edit costs: GEDCosts's fields, with its defaults
-    node_insertion_cost: float = GEDCosts.node_insertion_cost
-    node_deletion_cost: float = GEDCosts.node_deletion_cost
-    node_substitution_cost: float = GEDCosts.node_substitution_cost
-    edge_insertion_cost: float = GEDCosts.edge_insertion_cost
-    edge_deletion_cost: float = GEDCosts.edge_deletion_cost
-    clique_weight: float = GEDCosts.clique_weight
+    # the edit costs; in the file they sit beside the keys below, as in GRAPHEME's [loss]
+    costs: GEDCosts = dataclasses.field(default_factory=GEDCosts)
     num_samples: int = 4  # K outputs sampled per example for the GED risk
     temperature: float = 1.0
     alpha: float = 1.0
     ce_weight: float = 1.0  # weight of CE in "ged+ce"
     label_smoothing: float = 0.0
+
+
+COST_KEYS = tuple(f.name for f in dataclasses.fields(GEDCosts))
 
 
 @dataclasses.dataclass
@@ -146,10 +145,14 @@ class Config:
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The config as the TOML file's tables (the costs flat in ``loss``), which
+        :func:`from_dict` reads back; checkpoints store this form."""
+        data = dataclasses.asdict(self)
+        data["loss"].update(data["loss"].pop("costs"))
+        return data
 
     def ged_costs(self) -> GEDCosts:
-        return GEDCosts.from_config(dataclasses.asdict(self.loss))
+        return self.loss.costs
 
 
 def check_type(value: Any, hint: Any, where: str) -> Any:
@@ -220,10 +223,23 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> Config:
             raise GraphemeError(f"{where}: [{section}] must be a table")
         target = getattr(cfg, section)
         hints = typing.get_type_hints(type(target))
+        if section == "loss":  # the cost keys stand for the nested GEDCosts
+            del hints["costs"]
+            hints.update(dict.fromkeys(COST_KEYS, float))
+        costs = {}
         for key, value in table.items():
             if key not in hints:
                 raise GraphemeError(f"{where}: unknown key {key!r} in [{section}] (expected one of {sorted(hints)})")
-            setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
+            value = check_type(value, hints[key], f"{where}: [{section}] {key}")
+            if section == "loss" and key in COST_KEYS:
+                costs[key] = value
+            else:
+                setattr(target, key, value)
+        if costs:
+            try:
+                cfg.loss.costs = GEDCosts(**costs)
+            except GraphemeError as e:  # a negative or infinite cost
+                raise GraphemeError(f"{where}: [loss] {e}") from None
     _validate(cfg, where)
     return cfg
 

@@ -40,8 +40,8 @@ Method = Literal["auto", "bipartite", "exact"]
 class GEDCosts:
     """Costs of the expression graph edit distance.
 
-    Defaults are the seed's ``train_config.toml`` ``[loss]`` section;
-    ``node_substitution_cost`` (relabelling a node) is not in the seed and
+    Defaults are GRAPHEME's ``train_config.toml`` ``[loss]`` section;
+    ``node_substitution_cost`` (relabelling a node) is not in GRAPHEME's and
     defaults to 1.0. A clique edge (joining two operands of ``+`` or ``*``)
     costs ``clique_weight`` to insert or delete; relabelling an edge costs its
     deletion plus the insertion of the new one.

@@ -171,8 +171,23 @@ def validate(raw: Brain, examples: list[Example], cfg: Config, d: Dist) -> dict[
 # ---------------------------------------------------------------- the run
 
 
+def levels_reached(state: CurriculumState) -> list[dict[str, Any]]:
+    """Each level trained, in order: its epochs, best validation accuracy and how it ended
+    ("advance", "stall", "time", "done", "stop"; "time_limit" for the level the run's time
+    limit cut, which is not in the history)."""
+    out = [{"level": lv, "epochs": ep, "best_accuracy": acc, "ended": why} for lv, ep, acc, why in state.history]
+    if state.epoch > 0 and (not out or out[-1]["level"] != state.level):
+        out.append({"level": state.level, "epochs": state.epoch, "best_accuracy": state.best_acc, "ended": "time_limit"})
+    return out
+
+
 def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
-    """Train through the curriculum; returns a summary (final level, history, validation accuracy)."""
+    """Train through the curriculum. Returns a summary: ``levels`` (:func:`levels_reached`),
+    ``val`` (the last validation), ``elapsed`` (training seconds, earlier sessions of a
+    resumed run included), ``time_limit_at`` (the level the time limit ended the run at, or
+    None), the paths of the ``checkpoint`` (final.pt), ``best`` and ``log``, ``data`` (the
+    split folder, None when the rows were generated in memory), ``state``, ``params``, and
+    ``main`` (whether this is rank 0, which alone writes and prints)."""
     d = Dist(cfg.hardware.device)
     asked, idle = set_threads(cfg.hardware.num_threads, d.device.type)
     random.seed(cfg.training.seed)
@@ -210,6 +225,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
     t = cfg.training
     start = time.time()
     last_val: dict[str, float] = {}
+    time_limit_at: int | None = None  # the level the time limit ended the run at
 
     def elapsed() -> float:
         return elapsed_before + time.time() - start
@@ -322,6 +338,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
             state.finished = True
             where = f", batch {i}/{n_batches} of epoch {epoch_done}" if cut == "run" else ""
             log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}{where}")
+            time_limit_at = level
             log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=i if cut == "run" else None)
         key = (level, acc)
         if key > best_key:
@@ -332,10 +349,16 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
         save("latest.pt")
     save("final.pt", {"val": last_val})
     log.metrics(event="done", level=state.level, step=state.global_step, elapsed=round(elapsed(), 3))
+    summary = {
+        "state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw),
+        "levels": levels_reached(state), "time_limit_at": time_limit_at, "main": d.main,
+        "checkpoint": str(out_dir / "final.pt"), "best": str(out_dir / "best.pt"), "log": str(log.path),
+        "data": cfg.paths.train_data if data.on_disk else None,
+    }
     # DDP's reducer holds the process group, and DDP sits in reference cycles: freed only at
     # the interpreter's exit, it can take gloo's threads down with it (SIGABRT, "terminate
     # called without an active exception"), so it goes first
     del model
     gc.collect()
     d.close()
-    return {"state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw)}
+    return summary

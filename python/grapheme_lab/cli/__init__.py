@@ -12,12 +12,25 @@ import sys
 
 from grapheme_lab import GraphemeError, __version__
 
-COMMANDS = ("generate", "validate", "corpus", "train", "sample", "repl", "plot", "tokenizer")
+# one verb per job, in the order of a run: data, its check, training, scoring, trying, curves
+COMMANDS = ("generate", "validate", "corpus", "train", "evaluate", "sample", "repl", "plot", "tokenizer")
+
+
+class CommandListFormatter(argparse.HelpFormatter):
+    """One line a command in ``--help``: argparse measures the commands' names at their
+    parent's indent but prints them 2 columns deeper, so the longest one wrapped."""
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.nargs == argparse.PARSER:
+            self._action_max_length = max(self._action_max_length,
+                                          self._current_indent + 2 + max(map(len, action.choices)))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grapheme_lab",
+        formatter_class=CommandListFormatter,
         description="grapheme_lab: a verified symbolic-math curriculum, its models and tools.",
     )
     parser.add_argument("--version", action="version", version=f"grapheme_lab {__version__}")

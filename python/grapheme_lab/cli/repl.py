@@ -6,7 +6,7 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("repl", help="type expressions; see the engine's answer, the model's, and their GED")
+    p = sub.add_parser("repl", help="type expressions; see the engine's answer and the model's")
     p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
     p.set_defaults(run=run)
 

@@ -1,28 +1,29 @@
-"""``validate``: re-check a generated data set (``--input DIR``) or score a
-trained model (``--model CKPT --data PATH``)."""
+"""``validate --input DIR``: re-check a generated data set with the engine.
+
+``validate --model CKPT --data PATH`` was the old way to score a model; it still works,
+with a note on stderr, and runs ``evaluate``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate",
-        help="re-check generated data with the engine, or evaluate a trained model",
+        help="re-check a generated data set with the engine",
         description=(
-            "With --input DIR: re-check every row of a generated data set with the engine "
-            "(schema, value, uniqueness, split leakage) and exit non-zero on any failure. "
-            "With --model CKPT --data PATH: a per-level table of a model's engine-verified "
-            "accuracy, mean GED to the target and malformed-output rate."
+            "Re-check every row of a data set written by `generate` with the engine (schema, value, "
+            "uniqueness, split leakage) and exit non-zero on any failure. To score a model, use `evaluate`."
         ),
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--input", metavar="DIR", help="a data set written by `generate`")
-    what.add_argument("--model", metavar="CKPT", help="a checkpoint written by `train`")
-    p.add_argument("--data", metavar="PATH", help="with --model: a split folder or a JSONL file")
-    p.add_argument("--limit", type=int, default=None, help="with --model: at most this many rows per level")
-    p.add_argument("--beam", type=int, default=1, help="with --model: beam width (1 = greedy)")
+    what.add_argument("--model", metavar="CKPT", help="deprecated: use `evaluate --model CKPT --data PATH`")
+    p.add_argument("--data", metavar="PATH", help="with --model (deprecated): a split folder or a JSONL file")
+    p.add_argument("--limit", type=int, default=None, help="with --model (deprecated): at most this many rows per level")
+    p.add_argument("--beam", type=int, default=1, help="with --model (deprecated): beam width (1 = greedy)")
     p.set_defaults(run=run)
 
 
@@ -31,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
         from grapheme_lab.dataset_check import main as check_dataset
 
         return check_dataset(args)
-    if args.data is None:
-        raise ValueError("validate --model needs --data PATH (a split folder or a JSONL file)")
-    from grapheme_lab.brain.evaluate import main as evaluate_model
+    print("note: `validate --model` is deprecated; it is `evaluate --model CKPT --data PATH` now", file=sys.stderr)
+    from grapheme_lab.cli import evaluate
 
-    return evaluate_model(args)
+    args.compare = []
+    return evaluate.run(args)

@@ -1,0 +1,51 @@
+"""``evaluate --model CKPT``: score a trained model. The checkpoint says which kind of
+model it holds (``grapheme_lab.training.checkpoint.family``): a brain gets a per-level
+table of engine-verified accuracy on ``--data``; a language model goes to
+``grapheme_lab.lm.evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="score a trained model on held-out data",
+        description=(
+            "Score a checkpoint written by `train`. A brain: a per-level table of engine-verified "
+            "accuracy, mean GED of the answer to the target and malformed-output rate on --data "
+            "(a split folder such as data/generated/test, or one JSONL file of rows). A language "
+            "model: bits per byte on whole held-out documents of its corpus (--data: another prepared "
+            "corpus), beside the seed's protocol (random chunks of training documents), optionally "
+            "beside xz -9e given the same training text, or beside --compare checkpoints in one table."
+        ),
+    )
+    p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
+    p.add_argument("--data", metavar="PATH", help="held-out data: a split folder or a JSONL file (a brain needs it)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows (a brain: per level)")
+    p.add_argument("--beam", type=int, default=1, metavar="N", help="brain: beam width (1 = greedy)")
+    p.add_argument("--compare", nargs="*", default=[], metavar="CKPT",
+                   help="language model: other checkpoints scored beside it on the same data")
+    p.add_argument("--split", default="test", choices=["val", "test"],
+                   help="language model: the held-out split (default test; choose settings on val)")
+    p.add_argument("--against-xz", action="store_true",
+                   help="language model: each document's bpb beside xz -9e given the training text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grapheme_lab.training.checkpoint import family
+
+    kind = family(args.model)
+    if kind == "grapheme_lab.lm":
+        from grapheme_lab.lm.evaluate import main as evaluate_lm  # imported here: the LM code loads only for an LM
+
+        return evaluate_lm(args)
+    if args.compare:
+        raise ValueError(f"--compare is for language models; {args.model} is a brain checkpoint")
+    if args.data is None:
+        raise ValueError("evaluate of a brain needs --data PATH (a split folder or a JSONL file)")
+    from grapheme_lab.brain.evaluate import main as evaluate_brain
+
+    return evaluate_brain(args)
