@@ -11,7 +11,8 @@ from grapheme_lab.lm import models
 
 def tiny(kind: str):
     _, cfg_cls = models.classes(kind)
-    sizes = {"gpt": dict(n_layer=2, n_embd=32, head_dim=16), "thyme": dict(n_layer=2, n_embd=32)}[kind]
+    sizes = {"gpt": dict(n_layer=2, n_embd=32, head_dim=16), "thyme": dict(n_layer=2, n_embd=32),
+             "turngpt": dict(n_layer=2, n_embd=32, head_dim=16)}[kind]
     torch.manual_seed(0)
     m = models.build(kind, cfg_cls(vocab_size=50, sequence_len=40, **sizes))
     for p in m.parameters():

@@ -68,7 +68,9 @@ def make_optimizer(cfg: LMConfig, model: torch.nn.Module):
         if not params:
             continue
         g_lr = o.group_lr.get(name, lr)
-        wd = o.group_weight_decay.get(name, o.weight_decay if name != "other" else 0.0)
+        # norms and scalars, and the groups a model names (TurnGPT's turns), get no decay unless set
+        no_decay = name == "other" or name in getattr(model, "no_weight_decay_groups", ())
+        wd = o.group_weight_decay.get(name, 0.0 if no_decay else o.weight_decay)
         if name == "matrix" and o.type == "muon":
             muon = Muon(params, lr=g_lr, weight_decay=wd)
             muon.param_groups[0]["base_lr"] = g_lr
@@ -125,7 +127,12 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         log.line(f"Using {torch.get_num_threads()} of {asked} threads: {idle:.1f} CPUs idle")
     corpus = open_corpus(cfg, log)
     cfg.model.vocab_size = corpus.vocab_size
-    raw = models.build(cfg.kind, cfg.model).to(d.device)
+    raw = models.build(cfg.kind, cfg.model)
+    if ck is None and hasattr(raw, "init_from_corpus"):  # e.g. TurnGPT's turns from the training shards
+        said = raw.init_from_corpus(corpus)
+        if said:
+            log.line(said)
+    raw = raw.to(d.device)
     longest = max(doc.end - doc.start for doc in corpus.documents("train"))
     if cfg.model.sequence_len >= longest:
         raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
@@ -156,6 +163,8 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     tokens_per_step = t.batch_size * cfg.model.sequence_len
     log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {corpus.vocab_size:,} tokens in the vocabulary, "
              f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads)")
+    if hasattr(raw, "parameter_report"):
+        log.line(raw.parameter_report())
     limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
     start = time.time()
     train_time = ck["train_time"] if ck else 0.0  # seconds spent in steps (not evaluation): tokens/s

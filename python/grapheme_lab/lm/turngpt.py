@@ -1,0 +1,333 @@
+"""TurnGPT: the GPT's blocks over a token embedding generated from 8 "turn" coordinates a token,
+with the output head tied to it.
+
+    emb(v) = sum over i < n_turns, d < degree of  turns[v, i]^d * coefficients[i, d, :]
+
+so the embedding costs V x 8 + 8 x 5 x D parameters instead of V x D. Written as matrices,
+``E = P @ C`` with ``P`` (V x 40) the turns' powers and ``C`` (40 x D) the coefficients. The
+head is tied: ``logits = h @ E^T = (h @ C^T) @ P^T``, which never builds the V x D matrix.
+Positions are the GPT's rotary ones and the embedding is RMS-normalised as the GPT's is.
+
+The turns are bounded, ``turn_bound * tanh(raw / turn_bound)``, and their powers are taken in
+float32 outside autocast: with |t| <= 2 the largest power is 16, where the seed's integer turns
+in [-10, 10] reached 10^4, which bf16 holds only to 3 significant digits.
+
+Initialisation (``init``): "random" (seeded normal turns); "categories" (the words of
+``grapheme_lab/data/turngpt/categories.txt``: a seeded centre a category, plus seeded noise a
+word, so no two words share coordinates); "ppmi" (an 8-dimensional truncated SVD of the PPMI
+matrix of the training shards' co-occurrences, plus tiny noise to separate tokens the corpus
+never shows). "categories" needs the tokenizer and "ppmi" the training shards: the training loop
+calls :meth:`TurnGPT.init_from_corpus` on a fresh model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from grapheme_lab.lm.gpt import GPT, Block, GPTConfig, KVCache, rms_norm
+
+INITS = ("random", "categories", "ppmi")
+CATEGORIES_FILE = Path(__file__).parent.parent / "data" / "turngpt" / "categories.txt"
+
+
+@dataclass
+class TurnGPTConfig:
+    vocab_size: int = 4096  # filled from the corpus
+    sequence_len: int = 256
+    n_layer: int = 4
+    n_embd: int = 0  # 0: 64 x n_layer, as the GPT
+    head_dim: int = 64
+    logit_softcap: float = 15.0  # 0 = off
+    rope_base: float = 10000.0
+    n_turns: int = 8  # turn coordinates a token
+    degree: int = 5  # powers 0 .. degree - 1 of each turn
+    turn_bound: float = 2.0  # |turn| stays below this (tanh), so turn^4 <= 16
+    init: str = "random"  # "random", "categories" or "ppmi"
+    init_scale: float = 0.7  # spread of the turns at the start (categories: of the centres)
+    init_noise: float = 0.15  # categories: each word's offset from its category's centre
+    init_seed: int = 0
+    ppmi_window: int = 4  # ppmi: tokens either side that count as co-occurring
+    ppmi_max_tokens: int = 4_000_000  # ppmi: training tokens read (0 = all)
+
+    def __post_init__(self):
+        if self.n_embd == 0:
+            self.n_embd = 64 * self.n_layer
+        for name in ("vocab_size", "sequence_len", "n_layer", "n_embd", "head_dim", "n_turns", "degree",
+                     "ppmi_window"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"[model] {name} must be > 0, got {getattr(self, name)}")
+        if self.n_embd % self.head_dim:
+            raise ValueError(f"[model] n_embd {self.n_embd} is not a multiple of head_dim {self.head_dim}")
+        if self.init not in INITS:
+            raise ValueError(f"[model] init = {self.init!r} is not one of {list(INITS)}")
+        if not self.turn_bound > 0 or self.init_scale <= 0 or self.init_noise < 0:
+            raise ValueError("[model] turn_bound and init_scale must be > 0, init_noise >= 0")
+
+    @property
+    def n_head(self) -> int:
+        return self.n_embd // self.head_dim
+
+    def gpt(self) -> GPTConfig:
+        """The GPT of the same depth and width (its blocks are the ones this model uses)."""
+        return GPTConfig(vocab_size=self.vocab_size, sequence_len=self.sequence_len, n_layer=self.n_layer,
+                         n_embd=self.n_embd, head_dim=self.head_dim, logit_softcap=self.logit_softcap,
+                         rope_base=self.rope_base)
+
+
+class TurnGPT(nn.Module):
+    bounded_context = True
+    no_weight_decay_groups = ("turns",)  # a token's 8 coordinates are its whole identity: no decay
+
+    def __init__(self, cfg: TurnGPTConfig):
+        super().__init__()
+        self.cfg = cfg
+        g = cfg.gpt()
+        self.turns = nn.Parameter(torch.empty(cfg.vocab_size, cfg.n_turns))  # raw: bounded by tanh
+        self.coefficients = nn.Parameter(torch.empty(cfg.n_turns, cfg.degree, cfg.n_embd))
+        self.blocks = nn.ModuleList(Block(g) for _ in range(cfg.n_layer))
+        inv = 1.0 / cfg.rope_base ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.float32) / cfg.head_dim)
+        self.register_buffer("inv_freq", inv, persistent=False)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        g = torch.Generator().manual_seed(self.cfg.init_seed)
+        self.turns.copy_(torch.randn(self.turns.shape, generator=g) * self.cfg.init_scale)
+        # the embedding enters RMS-normalised, so the coefficients' scale only sets the tied
+        # head's: logits of about unit spread at the start, as a near-zero untied head would
+        # start below that and a unit one far above
+        features = self.cfg.n_turns * self.cfg.degree
+        nn.init.normal_(self.coefficients, std=1.0 / math.sqrt(features * self.cfg.n_embd))
+        for blk in self.blocks:  # as the GPT: every block starts as the identity
+            for lin in (blk.attn.c_q, blk.attn.c_k, blk.attn.c_v, blk.mlp.c_fc):
+                bound = math.sqrt(3.0) / math.sqrt(lin.in_features)
+                nn.init.uniform_(lin.weight, -bound, bound)
+            nn.init.zeros_(blk.attn.c_proj.weight)
+            nn.init.zeros_(blk.mlp.c_proj.weight)
+
+    # ------------------------------------------------------------ the turn embedding
+
+    def bounded_turns(self, idx: torch.Tensor | None = None) -> torch.Tensor:
+        """The turns in (-turn_bound, turn_bound), float32: [V, n_turns], or [..., n_turns] of ``idx``."""
+        raw = self.turns if idx is None else self.turns[idx]
+        b = self.cfg.turn_bound
+        return b * torch.tanh(raw.float() / b)
+
+    def powers(self, idx: torch.Tensor | None = None) -> torch.Tensor:
+        """P: each turn's powers 0 .. degree-1, flattened to [..., n_turns x degree], in float32
+        whatever the autocast (the powers are where low precision would hurt)."""
+        with torch.autocast(self.turns.device.type, enabled=False):
+            t = self.bounded_turns(idx)
+            exps = torch.arange(self.cfg.degree, device=t.device, dtype=torch.float32)
+            return (t.unsqueeze(-1) ** exps).flatten(-2)
+
+    def coefficient_matrix(self) -> torch.Tensor:
+        """C: [n_turns x degree, D], rows in the order of :meth:`powers`'s columns."""
+        return self.coefficients.reshape(-1, self.cfg.n_embd)
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        """The embedding rows of ``idx``: P[idx] @ C, without building the others."""
+        return self.powers(idx).to(self.coefficients.dtype) @ self.coefficient_matrix()
+
+    def token_embeddings(self) -> torch.Tensor:
+        """E = P @ C, the whole [V, D] embedding (for analogies; training never builds it)."""
+        return self.powers() @ self.coefficient_matrix().float()
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        # tied head, factorised: (h @ C^T) @ P^T costs (D + V) x 40 a token, not V x D
+        h = rms_norm(x) @ self.coefficient_matrix().t().to(x.dtype)
+        logits = (h.float() @ self.powers().t()).float()
+        cap = self.cfg.logit_softcap
+        return cap * torch.tanh(logits / cap) if cap > 0 else logits
+
+    # ------------------------------------------------------------ the GPT's interface
+
+    _rotary = GPT._rotary
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits [B, T, V] for every position of ``idx`` [B, T], each from the tokens up to it."""
+        cos, sin = self._rotary(0, idx.shape[1], idx.device)
+        x = rms_norm(self.embed(idx))
+        for blk in self.blocks:
+            x = blk(x, cos, sin)
+        return self._logits(x)
+
+    def init_cache(self, batch_size: int, device=None) -> KVCache:
+        p = self.coefficients
+        return KVCache(self.cfg.n_layer, batch_size, self.cfg.n_head, self.cfg.head_dim, device or p.device, p.dtype)
+
+    def decode(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Logits [B, t, V] of ``idx`` [B, t] continuing the cached positions; the cache grows by t."""
+        cos, sin = self._rotary(cache.pos, idx.shape[1], idx.device)
+        x = rms_norm(self.embed(idx))
+        for i, blk in enumerate(self.blocks):
+            x = blk(x, cos, sin, cache, i)
+        cache.pos += idx.shape[1]
+        return self._logits(x)
+
+    def matrix_params(self) -> list[nn.Parameter]:
+        return [p for p in self.blocks.parameters() if p.dim() == 2]
+
+    def param_groups(self) -> dict[str, list[nn.Parameter]]:
+        return {"turns": [self.turns], "coefficients": [self.coefficients], "matrix": self.matrix_params()}
+
+    def state_bytes_per_layer(self) -> int | None:
+        return None  # attention's KV cache grows with the context
+
+    def cache_bytes(self, cache: KVCache) -> int:
+        return cache.nbytes()
+
+    def flops_per_token(self, context: int | None = None) -> int:
+        """Forward FLOPs a token (2 per multiply-add): the blocks, the embedding row (40 x D), the
+        factorised head (D x 40 + 40 x V), and attention over an average context / 2."""
+        c = self.cfg
+        f = c.n_turns * c.degree
+        n = c.n_layer * 12 * c.n_embd * c.n_embd + f * c.n_embd + f * c.n_embd + f * c.vocab_size
+        att = c.n_layer * 2 * c.n_embd * (context or c.sequence_len) // 2
+        return 2 * (n + att)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def parameter_counts(self) -> dict[str, int]:
+        """embedding (turns + coefficients), head (0: tied), blocks, total."""
+        emb = self.turns.numel() + self.coefficients.numel()
+        blocks = sum(p.numel() for p in self.blocks.parameters())
+        return {"embedding": emb, "head": 0, "blocks": blocks, "total": self.num_params()}
+
+    def compression(self) -> dict[str, float]:
+        """The whole model against a GPT of the same depth and width: untied (its own head,
+        as the GPT here and the seed's code) and tied; and the embedding alone (the seed's claim)."""
+        return compression_report(self.cfg)
+
+    def parameter_report(self) -> str:
+        c, r = self.parameter_counts(), self.compression()
+        return (f"parameters: embedding {c['embedding']:,} (turns {self.turns.numel():,} + coefficients "
+                f"{self.coefficients.numel():,}), head {c['head']:,} (tied), blocks {c['blocks']:,}, total "
+                f"{c['total']:,}; a GPT of this depth and width: {r['gpt_untied']:,} untied "
+                f"({r['vs_untied']:.2f}x this), {r['gpt_tied']:,} tied ({r['vs_tied']:.2f}x); "
+                f"the embedding alone {r['embedding_ratio']:.1f}x smaller")
+
+    # ------------------------------------------------------------ initialisation from the corpus
+
+    def init_from_corpus(self, corpus) -> str | None:
+        """Sets the turns from the corpus for ``init`` "categories" (its tokenizer) or "ppmi"
+        (its training shards); a line saying what it did, or None for "random"."""
+        if self.cfg.init == "categories":
+            turns, n = category_turns(corpus.tokenizer(), self.cfg)
+            msg = f"turns of {n:,} category words set from {CATEGORIES_FILE.name}, the rest random"
+        elif self.cfg.init == "ppmi":
+            turns, n = ppmi_turns(corpus.shards("train"), self.cfg)
+            msg = f"turns from an {self.cfg.n_turns}-dimensional SVD of the PPMI of {n:,} training tokens"
+        else:
+            return None
+        b = self.cfg.turn_bound
+        with torch.no_grad():  # raw = the inverse of the bound, so the bounded turns are the ones computed
+            t = turns.clamp(-0.95 * b, 0.95 * b)
+            self.turns.copy_((b * torch.atanh(t / b)).to(self.turns.dtype))
+        return msg
+
+
+def compression_report(cfg: TurnGPTConfig) -> dict[str, float]:
+    v, d = cfg.vocab_size, cfg.n_embd
+    ours_emb = v * cfg.n_turns + cfg.n_turns * cfg.degree * d
+    blocks = cfg.n_layer * 12 * d * d  # the GPT's blocks: 4 attention + 2 MLP (4D) matrices, no biases
+    ours = ours_emb + blocks
+    untied, tied = 2 * v * d + blocks, v * d + blocks
+    return {"total": ours, "gpt_untied": untied, "gpt_tied": tied, "vs_untied": untied / ours, "vs_tied": tied / ours,
+            "embedding_ratio": v * d / ours_emb, "saved_vs_untied": 1 - ours / untied, "saved_vs_tied": 1 - ours / tied}
+
+
+# ---------------------------------------------------------------- the initialisations
+
+
+def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, list[str]]:
+    """category -> words, from lines ``[category]`` followed by words (several a line); ``#`` comments."""
+    cats: dict[str, list[str]] = {}
+    current = None
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            cats.setdefault(current, [])
+        elif current is None:
+            raise ValueError(f"{path}:{n}: words before the first '[category]' line")
+        else:
+            cats[current].extend(line.split())
+    return cats
+
+
+def word_token(tokenizer, word: str) -> int | None:
+    """The token of ``word`` when it is one token: with a leading space (as inside a sentence)
+    first, then bare; else None."""
+    for text in (" " + word, word):
+        ids = tokenizer.encode(text)
+        if len(ids) == 1:
+            return int(ids[0])
+    return None
+
+
+def _word_noise(word: str, seed: int, n: int) -> torch.Tensor:
+    # seeded by the word itself, so a word's offset does not depend on the file's order
+    h = int.from_bytes(hashlib.sha256(f"{seed}:{word}".encode()).digest()[:8], "little")
+    return torch.randn(n, generator=torch.Generator().manual_seed(h))
+
+
+def category_turns(tokenizer, cfg: TurnGPTConfig) -> tuple[torch.Tensor, int]:
+    """Random turns, with each category word's token at its category's centre plus its own
+    noise. Words that are not one token are skipped; a token reached by two words keeps the first."""
+    g = torch.Generator().manual_seed(cfg.init_seed)
+    turns = torch.randn(cfg.vocab_size, cfg.n_turns, generator=g) * cfg.init_scale
+    done: set[int] = set()
+    for cat, words in load_categories().items():
+        centre = torch.randn(cfg.n_turns, generator=g) * cfg.init_scale
+        for w in words:
+            tok = word_token(tokenizer, w)
+            if tok is None or tok in done or tok >= cfg.vocab_size:
+                continue
+            turns[tok] = centre + cfg.init_noise * _word_noise(w, cfg.init_seed, cfg.n_turns)
+            done.add(tok)
+    return turns, len(done)
+
+
+def ppmi_turns(shards: list[np.ndarray], cfg: TurnGPTConfig) -> tuple[torch.Tensor, int]:
+    """The PPMI of co-occurrence within ``ppmi_window`` tokens (context counts smoothed to the
+    power 0.75), reduced to ``n_turns`` dimensions by a truncated SVD (U sqrt(S)), each dimension
+    scaled to a spread of ``init_scale``, plus noise 1e-3 x that so that no two tokens coincide."""
+    v, w = cfg.vocab_size, cfg.ppmi_window
+    counts = np.zeros(v * v, dtype=np.float64)
+    read = 0
+    for shard in shards:
+        ids = np.asarray(shard[: cfg.ppmi_max_tokens - read] if cfg.ppmi_max_tokens else shard, dtype=np.int64)
+        read += len(ids)
+        for k in range(1, w + 1):
+            a, b = ids[:-k], ids[k:]
+            counts += np.bincount(a * v + b, minlength=v * v)
+            counts += np.bincount(b * v + a, minlength=v * v)
+        if cfg.ppmi_max_tokens and read >= cfg.ppmi_max_tokens:
+            break
+    m = torch.from_numpy(counts.reshape(v, v)).float()
+    del counts
+    row = m.sum(1, keepdim=True)
+    ctx = m.sum(0, keepdim=True) ** 0.75
+    # log p(a, b) / (p(a) p_0.75(b)); pairs never seen get 0
+    pmi = torch.log((m * ctx.sum()).clamp_min(1e-30) / (row * ctx).clamp_min(1e-30))
+    ppmi = torch.where(m > 0, pmi.clamp_min(0.0), torch.zeros_like(pmi))
+    with torch.random.fork_rng():  # the randomised SVD, seeded apart from the run's generators
+        torch.manual_seed(cfg.init_seed)
+        u, s, _ = torch.svd_lowrank(ppmi, q=cfg.n_turns + 4, niter=4)
+    u, s = u[:, : cfg.n_turns], s[: cfg.n_turns]
+    x = u * s.sqrt()
+    x = x / x.std(0, keepdim=True).clamp_min(1e-12) * cfg.init_scale
+    g = torch.Generator().manual_seed(cfg.init_seed)
+    x = x + 1e-3 * cfg.init_scale * torch.randn(x.shape, generator=g)
+    return x, read
