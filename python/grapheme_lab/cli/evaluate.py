@@ -1,4 +1,5 @@
-"""``evaluate --model CKPT``: score a trained model. The checkpoint says which kind of
+"""``evaluate --model CKPT``: score a trained model (``evaluate analogies --model CKPT``: a
+language model's token embedding on word analogies, ``grapheme_lab.lm.analogies``). The checkpoint says which kind of
 model it holds (``grapheme_lab.training.checkpoint.family``): a brain gets a per-level
 table of engine-verified accuracy on ``--data``; a language model goes to
 ``grapheme_lab.lm.evaluate``."""
@@ -21,6 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "beside xz -9e given the same training text, or beside --compare checkpoints in one table."
         ),
     )
+    p.add_argument("what", nargs="?", choices=["analogies"], default=None,
+                   help="analogies: a language model's token embedding on word2vec's analogy questions "
+                        "(and word similarity where gensim's test data are installed) instead of bpb")
     p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
     p.add_argument("--data", metavar="PATH", help="held-out data: a split folder or a JSONL file (a brain needs it)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows (a brain: per level)")
@@ -31,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="language model: the held-out split (default test; choose settings on val)")
     p.add_argument("--against-xz", action="store_true",
                    help="language model: each document's bpb beside xz -9e given the training text")
+    p.add_argument("--questions", metavar="FILE",
+                   help="analogies: questions in word2vec's format (default: the shipped questions-words.txt)")
+    p.add_argument("--pairs", nargs="*", default=[], metavar="FILE",
+                   help="analogies: word-similarity files (word TAB word TAB score) instead of gensim's SimLex / WordSim")
     p.set_defaults(run=run)
 
 
@@ -38,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
     from grapheme_lab.training.checkpoint import family
 
     kind = family(args.model)
+    if args.what == "analogies":
+        if kind != "grapheme_lab.lm":
+            raise ValueError(f"evaluate analogies needs a language model with a token embedding; {args.model} is not one")
+        from grapheme_lab.lm.analogies import main as evaluate_analogies
+
+        return evaluate_analogies(args)
     if kind == "grapheme_lab.lm":
         from grapheme_lab.lm.evaluate import main as evaluate_lm  # imported here: the LM code loads only for an LM
 

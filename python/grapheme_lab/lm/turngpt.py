@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from grapheme_lab.lm.analogies import word_token
 from grapheme_lab.lm.gpt import GPT, Block, GPTConfig, KVCache, rms_norm
 
 INITS = ("random", "categories", "ppmi")
@@ -264,16 +265,6 @@ def load_categories(path: Path = CATEGORIES_FILE) -> dict[str, list[str]]:
         else:
             cats[current].extend(line.split())
     return cats
-
-
-def word_token(tokenizer, word: str) -> int | None:
-    """The token of ``word`` when it is one token: with a leading space (as inside a sentence)
-    first, then bare; else None."""
-    for text in (" " + word, word):
-        ids = tokenizer.encode(text)
-        if len(ids) == 1:
-            return int(ids[0])
-    return None
 
 
 def _word_noise(word: str, seed: int, n: int) -> torch.Tensor:
