@@ -66,6 +66,19 @@ class HardwareConfig:
     compile: bool = False  # torch.compile the model (GPUs)
 
 
+@dataclasses.dataclass
+class PhaseConfig:
+    """One phase of a curriculum (a ``[[phase]]`` table): its steps, batch, window length,
+    learning rate and training data. The phases run in order; together they are the run."""
+
+    name: str = ""
+    steps: int = 0
+    batch_size: int = 0
+    sequence_len: int = 0  # at most [model] sequence_len
+    learning_rate: float = 0.0  # replaces [training] learning_rate: every group's rate scales with it
+    data: dict = dataclasses.field(default_factory=dict)  # prepared corpus directory -> weight
+
+
 SECTIONS = {"training": TrainingConfig, "optimizer": OptimizerConfig, "data": DataConfig,
             "paths": PathsConfig, "hardware": HardwareConfig}
 
@@ -86,6 +99,7 @@ class LMConfig:
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
     paths: PathsConfig = dataclasses.field(default_factory=PathsConfig)
     hardware: HardwareConfig = dataclasses.field(default_factory=HardwareConfig)
+    phases: list = dataclasses.field(default_factory=list)  # PhaseConfig of each [[phase]], in order
 
     @property
     def log_file(self) -> str:
@@ -94,6 +108,8 @@ class LMConfig:
     def to_dict(self) -> dict[str, Any]:
         d = {name: dataclasses.asdict(getattr(self, name)) for name in SECTIONS}
         d["model"] = {"kind": self.kind, **dataclasses.asdict(self.model)}
+        if self.phases:
+            d["phase"] = [dataclasses.asdict(p) for p in self.phases]
         return d
 
 
@@ -108,7 +124,7 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
         raise GraphemeError(f"{where}: a language-model config needs a [model] table with kind")
     sections = {}
     for section, table in data.items():
-        if section == "model":
+        if section in ("model", "phase"):
             continue
         if section not in SECTIONS:
             raise GraphemeError(f"{where}: unknown section [{section}] (expected one of {sorted(SECTIONS) + ['model']})")
@@ -121,9 +137,45 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
                 raise GraphemeError(f"{where}: unknown key {key!r} in [{section}] (expected one of {sorted(hints)})")
             setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
         sections[section] = target
-    cfg = LMConfig(kind=data["model"]["kind"], model=models.model_config(data["model"], where), **sections)
+    phases = _phases(data.get("phase", []), where)
+    cfg = LMConfig(kind=data["model"]["kind"], model=models.model_config(data["model"], where), phases=phases,
+                   **sections)
+    if phases:  # the phases are the run: it ends after their steps (or earlier, at max_steps)
+        total = sum(p.steps for p in phases)
+        if cfg.training.max_steps > total:
+            raise GraphemeError(f"{where}: [training] max_steps {cfg.training.max_steps} is more than the "
+                                f"{total} steps of the [[phase]] tables")
+        cfg.training.max_steps = cfg.training.max_steps or total
     _validate(cfg, where)
     return cfg
+
+
+def _phases(tables: Any, where: str) -> list[PhaseConfig]:
+    """The ``[[phase]]`` tables, each checked: a phase without steps, batch, length, rate or data
+    is an error naming the phase and the key."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise GraphemeError(f"{where}: phases are [[phase]] tables (an array of tables), got {type(tables).__name__}")
+    hints = typing.get_type_hints(PhaseConfig)
+    phases = []
+    for i, table in enumerate(tables, 1):
+        label = f"{where}: [[phase]] {i}" + (f" ({table['name']})" if isinstance(table.get("name"), str) else "")
+        p = PhaseConfig(name=f"phase {i}")
+        for key, value in table.items():
+            if key not in hints:
+                raise GraphemeError(f"{label}: unknown key {key!r} (expected one of {sorted(hints)})")
+            setattr(p, key, check_type(value, hints[key], f"{label} {key}"))
+        for key in ("steps", "batch_size", "sequence_len", "learning_rate"):
+            if key not in table:
+                raise GraphemeError(f"{label}: needs {key}")
+            if getattr(p, key) <= 0:
+                raise GraphemeError(f"{label}: {key} must be > 0, got {getattr(p, key)}")
+        if not p.data:
+            raise GraphemeError(f"{label}: needs data = {{ \"corpus/dir\" = weight, ... }} (its training corpora)")
+        for path, weight in p.data.items():
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+                raise GraphemeError(f"{label}: data weight of {path!r} must be a number > 0, got {weight!r}")
+        phases.append(p)
+    return phases
 
 
 def _validate(cfg: LMConfig, where: str) -> None:
@@ -138,6 +190,10 @@ def _validate(cfg: LMConfig, where: str) -> None:
     for key in ("max_steps", "eval_every", "eval_tokens", "patience", "warmup_steps"):
         if getattr(t, key) < 0:
             raise GraphemeError(f"{where}: [training] {key} must be >= 0, got {getattr(t, key)}")
+    for p in cfg.phases:
+        if p.sequence_len > cfg.model.sequence_len:
+            raise GraphemeError(f"{where}: [[phase]] {p.name}: sequence_len {p.sequence_len} is longer than "
+                                f"[model] sequence_len {cfg.model.sequence_len} (the longest window the model takes)")
     if t.learning_rate <= 0:
         raise GraphemeError(f"{where}: [training] learning_rate must be > 0, got {t.learning_rate}")
     if t.max_steps == 0 and t.time_limit_minutes <= 0:

@@ -40,3 +40,40 @@ class Windows:
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
+
+
+class Mixture:
+    """Windows drawn from several corpora's training shards: each row's corpus picked by the
+    ``weights`` (a curriculum phase's data mix), then a shard by its size, then a start. The
+    same interface as :class:`Windows`; one seeded generator, saved and restored the same way."""
+
+    def __init__(self, sources: list[tuple[list[np.ndarray], float]], length: int, batch: int, seed: int,
+                 rank: int = 0, where: str = "the phase's data"):
+        self.sources = []
+        for shards, weight in sources:
+            usable = [s for s in shards if len(s) > length]
+            if not usable:
+                raise ValueError(f"{where}: a corpus has no shard longer than a window of sequence_len + 1 = "
+                                 f"{length + 1} tokens")
+            sizes = torch.tensor([len(s) - length for s in usable], dtype=torch.float64)
+            self.sources.append((usable, sizes / sizes.sum()))
+        self.weights = torch.tensor([w for _, w in sources], dtype=torch.float64)
+        self.length, self.batch = length, batch
+        self.generator = torch.Generator().manual_seed(seed * 1_000_003 + rank)
+
+    def next(self, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+        which = torch.multinomial(self.weights, self.batch, replacement=True, generator=self.generator)
+        rows = []
+        for k in which.tolist():
+            shards, sizes = self.sources[k]
+            shard = shards[int(torch.multinomial(sizes, 1, generator=self.generator))]
+            start = int(torch.randint(len(shard) - self.length, (1,), generator=self.generator))
+            rows.append(np.asarray(shard[start : start + self.length + 1], dtype=np.int64))
+        w = torch.from_numpy(np.stack(rows)).to(device)
+        return w[:, :-1], w[:, 1:]
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])

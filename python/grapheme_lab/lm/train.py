@@ -11,6 +11,11 @@ Under ``torchrun`` each rank draws its own windows (its seed offset by its rank)
 averages the gradients, so ``batch_size`` is the global batch. Checkpoints carry the
 optimizer, the loader's generator and the RNG states: a run resumed from ``latest.pt``
 takes the same steps as one never stopped (for a run bounded by steps, not by the clock).
+
+A config with ``[[phase]]`` tables (``grapheme_lab.lm.curriculum``) runs them in order: each
+phase draws from its own data mix with its own batch, window length and learning rate (warmup
+and decay restart in each phase); ``[data] corpus`` still gives the vocabulary and the
+validation split.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from grapheme_lab.lm import models
 from grapheme_lab.lm.bpb import Score, document_windows, score_windows, token_byte_lengths
 from grapheme_lab.lm.config import LMConfig
 from grapheme_lab.lm.corpus import Corpus, ensure_embedded
+from grapheme_lab.lm.curriculum import open_phase_corpora, phase_at, phase_loader
 from grapheme_lab.lm.loader import Windows
 from grapheme_lab.training import checkpoint as ckpt_io
 from grapheme_lab.training.dist import Dist, autocast
@@ -80,15 +86,16 @@ def make_optimizer(cfg: LMConfig, model: torch.nn.Module):
     return Optimizers(adam, muon) if muon else Optimizers(adam)
 
 
-def lr_scale(cfg: LMConfig, step: int, time_spent: float) -> float:
+def lr_scale(cfg: LMConfig, step: int, time_spent: float, total_steps: int | None = None) -> float:
     """The learning rate's factor at ``step``: linear warmup, then the schedule's decay to
-    ``min_lr_ratio`` over the step budget or the time budget (``time_spent``, 0 to 1),
-    whichever is further along."""
+    ``min_lr_ratio`` over the step budget (``total_steps``, default ``max_steps``) or the time
+    budget (``time_spent``, 0 to 1), whichever is further along."""
     t = cfg.training
+    total = t.max_steps if total_steps is None else total_steps
     warm = min(1.0, (step + 1) / t.warmup_steps) if t.warmup_steps else 1.0
     if t.lr_schedule == "constant":
         return warm
-    by_steps = (step - t.warmup_steps) / max(1, t.max_steps - t.warmup_steps) if t.max_steps else 0.0
+    by_steps = (step - t.warmup_steps) / max(1, total - t.warmup_steps) if total else 0.0
     progress = min(1.0, max(0.0, by_steps, time_spent))
     if t.lr_schedule == "linear":
         decay = 1 - progress
@@ -139,6 +146,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
                          f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
     windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // d.world // t.grad_accum,
                       t.seed, d.rank)
+    phase_corpora = open_phase_corpora(cfg, corpus) if cfg.phases else None
     if t.batch_size % (d.world * t.grad_accum):
         raise ValueError(f"[training] batch_size {t.batch_size} is not a multiple of grad_accum x ranks "
                          f"({t.grad_accum} x {d.world})")
@@ -150,11 +158,18 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     if ck is not None:
         raw.load_state_dict(ck["model"])
         optimizer.load_state_dict(ck["optimizer"])
-        windows.load_state_dict(ck["loader"])
+        if not cfg.phases:
+            windows.load_state_dict(ck["loader"])
         ckpt_io.set_rng_state(ck["rng"])
         step, elapsed_before = ck["step"], ck["elapsed"]
         best, bad_evals = ck["best_bpb"], ck["bad_evals"]
         log.line(f"Resumed from {resume} at step {step}")
+    phase = None  # the phase whose loader `windows` is
+    if cfg.phases:
+        phase, _ = phase_at(cfg.phases, step)
+        windows = phase_loader(cfg, phase, phase_corpora, d.world, d.rank)
+        if ck is not None and ck.get("phase") == phase:  # resumed mid-phase: its draws go on
+            windows.load_state_dict(ck["loader"])
     model = d.wrap(raw)
     if cfg.hardware.compile:
         model = torch.compile(model)
@@ -168,6 +183,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
     start = time.time()
     train_time = ck["train_time"] if ck else 0.0  # seconds spent in steps (not evaluation): tokens/s
+    tokens_seen = ck.get("tokens_seen", step * tokens_per_step) if ck else 0
 
     def elapsed() -> float:
         # the ranks' mean, so that all of them stop at the same step
@@ -181,8 +197,8 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
                 "loader": windows.state_dict(), "rng": ckpt_io.rng_state(), "config": cfg.to_dict(),
                 "corpus": {"dir": str(corpus.dir)}, "tokenizer": tokenizer_spec(corpus),
                 "step": step, "elapsed": elapsed(), "train_time": train_time, "best_bpb": best,
-                "bad_evals": bad_evals, "log_bytes": log.size(),
-                "tokens_per_second": step * tokens_per_step / max(train_time, 1e-9), **extra,
+                "bad_evals": bad_evals, "log_bytes": log.size(), "phase": phase, "tokens_seen": tokens_seen,
+                "tokens_per_second": tokens_seen / max(train_time, 1e-9), **extra,
             }, out / name)
 
     last_eval: list = [None, None]  # (step, score) of the latest evaluation
@@ -207,7 +223,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     # ------------------------------------------------------------ steps
     log.open_bar(t.max_steps or 0, cfg.kind, initial=step)
     stop = None
-    loss_value, logged_time = math.nan, train_time
+    loss_value, logged_time, logged_tokens = math.nan, train_time, tokens_seen
     while stop is None:
         now = elapsed()
         if t.max_steps and step >= t.max_steps:
@@ -216,7 +232,19 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         if now >= limit:
             stop = f"the time limit of {t.time_limit_minutes:g} min"
             break
-        scale = lr_scale(cfg, step, now / limit if limit < math.inf else 0.0)
+        if cfg.phases:
+            i, phase_start = phase_at(cfg.phases, step)
+            p = cfg.phases[i]
+            if i != phase:  # a new phase: its own data, batch and window length
+                phase, windows = i, phase_loader(cfg, i, phase_corpora, d.world, d.rank)
+            if step == phase_start:
+                mix = ", ".join(f"{k} x{v:g}" for k, v in p.data.items())
+                log.line(f"phase {i + 1} of {len(cfg.phases)} ({p.name}): {p.steps:,} steps of {p.batch_size} x "
+                         f"{p.sequence_len} tokens, learning rate {p.learning_rate:g}, data {mix}")
+            tokens_per_step = p.batch_size * p.sequence_len
+            scale = lr_scale(cfg, step - phase_start, 0.0, p.steps) * p.learning_rate / t.learning_rate
+        else:
+            scale = lr_scale(cfg, step, now / limit if limit < math.inf else 0.0)
         for g in optimizer.param_groups:
             g["lr"] = g["base_lr"] * scale
         t0 = time.time()
@@ -244,13 +272,14 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         optimizer.zero_grad(set_to_none=True)
         step += 1
         train_time += time.time() - t0
+        tokens_seen += tokens_per_step
         loss_value = d.sum(loss_sum)[0] / d.world
         if not math.isfinite(loss_value):
             raise FloatingPointError(f"the training loss is {loss_value} at step {step}: lower the learning rate")
         log.tick(loss=f"{loss_value:.3f}")
         if step % t.log_every == 0:
-            tps = t.log_every * tokens_per_step / max(train_time - logged_time, 1e-9)
-            logged_time = train_time
+            tps = (tokens_seen - logged_tokens) / max(train_time - logged_time, 1e-9)
+            logged_time, logged_tokens = train_time, tokens_seen
             log.line(f"step {step}: loss {loss_value:.4f}, lr x{scale:.3f}, {tps:,.0f} tokens/s, {elapsed():.0f} s")
             log.metrics(event="step", step=step, loss=loss_value, lr_scale=scale, tokens_per_second=tps)
         if t.eval_every and step % t.eval_every == 0:
@@ -268,7 +297,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     save("final.pt", val_bpb=final.bpb)
     summary = {"kind": cfg.kind, "steps": step, "stopped_by": stop, "val_bpb": final.bpb, "best_val_bpb": best,
                "params": raw.num_params(), "elapsed": elapsed(), "train_time": train_time,
-               "tokens_per_second": step * tokens_per_step / max(train_time, 1e-9),
+               "tokens_per_second": tokens_seen / max(train_time, 1e-9),
                "output_dir": str(out), "log_file": cfg.log_file}
     log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file")})
     log.line(summary_text(summary))
