@@ -20,8 +20,9 @@ def add_parser(sub) -> None:
 
     q = csub.add_parser("prepare", help="normalise, split and tokenize documents into a corpus directory")
     q.add_argument("--input", nargs="+", default=None, metavar="PATH",
-                   help="text files, folders, .json/.jsonl/.parquet files or hf:NAME data sets "
-                        "(default: the embedded Shakespeare corpus)")
+                   help="text files, folders, .json/.jsonl/.parquet files or hf:NAME data sets; "
+                        "'chitchat' (the chitchat-dataset package's 7,168 chats) and 'plays-dialogue' (the "
+                        "embedded plays' speeches) as conversation lines (default: the embedded Shakespeare corpus)")
     q.add_argument("--text-field", default="text", help="column holding the text in data sets (default: text)")
     q.add_argument("--split", default="train", help="data set split for hf:NAME inputs (default: train)")
     q.add_argument("--hf-config", default=None, help="data set configuration for hf:NAME inputs")

@@ -13,7 +13,8 @@ documents, each as its ``<|bos|>`` id followed by its tokens; a split gets a new
 shard when the current one would pass ``SHARD_TOKENS``.
 
 Every input file is one document (named by its stem), and so is every row of a
-JSON / JSONL / parquet / ``hf:NAME`` data set (named ``<source>#<row index>``).
+JSON / JSONL / parquet / ``hf:NAME`` data set (named ``<source>#<row index>``), every chat of
+the input ``chitchat`` and every play of ``plays-dialogue`` (``grapheme_lab.lm.conversations``).
 A document's text is normalised (invalid UTF-8 -> U+FFFD, a leading byte-order
 mark dropped, ``\\r\\n`` and ``\\r`` -> ``\\n``, a Project Gutenberg header and footer
 cut off); empty documents and exact duplicates of an earlier one are dropped and
@@ -200,24 +201,33 @@ def read_documents(inputs: Sequence[str] | None, text_field: str = "text", hf_sp
             yield p.stem, f"{EMBEDDED_SOURCE}/{p.name}", p.read_bytes()
         return
     from grapheme_lab.cli.tokenizer import DATASET_SUFFIXES, resolve_inputs
+    from grapheme_lab.lm.conversations import NAMED_INPUTS
 
-    for src in resolve_inputs(list(inputs)):
-        if isinstance(src, str):  # hf:NAME
-            import datasets
+    def named(spec: str) -> bool:  # chitchat, plays-dialogue (a path of the same name wins)
+        return spec in NAMED_INPUTS and not Path(spec).exists()
 
-            try:
-                ds = datasets.load_dataset(src[3:], hf_config, split=hf_split, streaming=True)
-            except Exception as e:  # network, missing data set: say which and why
-                raise ValueError(f"could not load data set {src[3:]!r} from the Hugging Face hub: {e}") from None
-            yield from _dataset_rows(ds, text_field, src)
-        elif src.suffix.lower() in DATASET_SUFFIXES:
-            import datasets
+    resolve_inputs([s for s in inputs if not named(s)])  # every path checked before any is read
+    for spec in inputs:
+        if named(spec):
+            yield from NAMED_INPUTS[spec]()
+            continue
+        for src in resolve_inputs([spec]):
+            if isinstance(src, str):  # hf:NAME
+                import datasets
 
-            ds = datasets.load_dataset(DATASET_SUFFIXES[src.suffix.lower()], data_files=str(src),
-                                       split="train", streaming=True)
-            yield from _dataset_rows(ds, text_field, str(src))
-        else:
-            yield src.stem, str(src), src.read_bytes()
+                try:
+                    ds = datasets.load_dataset(src[3:], hf_config, split=hf_split, streaming=True)
+                except Exception as e:  # network, missing data set: say which and why
+                    raise ValueError(f"could not load data set {src[3:]!r} from the Hugging Face hub: {e}") from None
+                yield from _dataset_rows(ds, text_field, src)
+            elif src.suffix.lower() in DATASET_SUFFIXES:
+                import datasets
+
+                ds = datasets.load_dataset(DATASET_SUFFIXES[src.suffix.lower()], data_files=str(src),
+                                           split="train", streaming=True)
+                yield from _dataset_rows(ds, text_field, str(src))
+            else:
+                yield src.stem, str(src), src.read_bytes()
 
 
 @dataclass
