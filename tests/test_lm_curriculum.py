@@ -99,3 +99,18 @@ def test_missing_phase_data_is_exit_2(tmp_path, corpora, capsys):
     assert cli(["train", "--config", str(tmp_path / "c.toml")]) == 2
     err = capsys.readouterr().err
     assert "[[phase]] 2 (conversation): data" in err and "nowhere" in err
+
+
+def test_the_turngpt_quickstart_loads_and_matches_its_package_copy():
+    import filecmp
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "configs" / "turngpt_quickstart.toml"
+    packaged = Path(LC.__file__).parent.parent / "configs" / "turngpt_quickstart.toml"
+    assert filecmp.cmp(root, packaged, shallow=False)
+    cfg = LC.load(root)
+    assert cfg.kind == "turngpt" and [p.name for p in cfg.phases] == ["foundation", "conversation", "refinement"]
+    assert [(p.batch_size, p.sequence_len, p.learning_rate) for p in cfg.phases] == [
+        (6, 64, 3e-4), (4, 128, 2e-4), (3, 256, 1e-4)]  # the seed's plan
+    assert cfg.training.max_steps == sum(p.steps for p in cfg.phases)
+    assert LC.load("turngpt_quickstart").to_dict() == cfg.to_dict()
