@@ -157,3 +157,11 @@ def test_the_loop_trains_each_initialisation(tmp_path, corpus, capsys):
         said = capsys.readouterr().out
         assert "head 0 (tied)" in said
         assert {"random": "turns", "ppmi": "PPMI", "categories": "category words"}[init] in said
+
+
+def test_a_turn_at_zero_has_a_finite_gradient():
+    m = model()
+    with torch.no_grad():
+        m.turns[3] = 0.0
+    m(torch.tensor([[3, 4, 3]])).sum().backward()
+    assert torch.isfinite(m.turns.grad).all() and m.turns.grad[3].abs().sum() > 0

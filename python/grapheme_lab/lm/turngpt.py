@@ -102,8 +102,7 @@ class TurnGPT(nn.Module):
         g = torch.Generator().manual_seed(self.cfg.init_seed)
         self.turns.copy_(torch.randn(self.turns.shape, generator=g) * self.cfg.init_scale)
         # the embedding enters RMS-normalised, so the coefficients' scale only sets the tied
-        # head's: logits of about unit spread at the start, as a near-zero untied head would
-        # start below that and a unit one far above
+        # head's: this one starts the logits with a spread of about 1
         features = self.cfg.n_turns * self.cfg.degree
         nn.init.normal_(self.coefficients, std=1.0 / math.sqrt(features * self.cfg.n_embd))
         for blk in self.blocks:  # as the GPT: every block starts as the identity
@@ -125,9 +124,10 @@ class TurnGPT(nn.Module):
         """P: each turn's powers 0 .. degree-1, flattened to [..., n_turns x degree], in float32
         whatever the autocast (the powers are where low precision would hurt)."""
         with torch.autocast(self.turns.device.type, enabled=False):
-            t = self.bounded_turns(idx)
-            exps = torch.arange(self.cfg.degree, device=t.device, dtype=torch.float32)
-            return (t.unsqueeze(-1) ** exps).flatten(-2)
+            t = self.bounded_turns(idx).unsqueeze(-1)
+            # 1, t, t^2, ... as a running product: t ** 0 would have a NaN gradient at t = 0
+            p = torch.cat([torch.ones_like(t), t.expand(*t.shape[:-1], self.cfg.degree - 1)], -1).cumprod(-1)
+            return p.flatten(-2)
 
     def coefficient_matrix(self) -> torch.Tensor:
         """C: [n_turns x degree, D], rows in the order of :meth:`powers`'s columns."""
@@ -144,7 +144,7 @@ class TurnGPT(nn.Module):
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         # tied head, factorised: (h @ C^T) @ P^T costs (D + V) x 40 a token, not V x D
         h = rms_norm(x) @ self.coefficient_matrix().t().to(x.dtype)
-        logits = (h.float() @ self.powers().t()).float()
+        logits = (h @ self.powers().t().to(h.dtype)).float()
         cap = self.cfg.logit_softcap
         return cap * torch.tanh(logits / cap) if cap > 0 else logits
 
