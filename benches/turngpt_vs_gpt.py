@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=2.5, help="training time of each arm (--budget time)")
     ap.add_argument("--steps", type=int, default=300, help="steps of each arm (--budget steps)")
     ap.add_argument("--inits", default="random,categories,ppmi", help="TurnGPT arms, by init")
+    ap.add_argument("--no-gpt", action="store_true", help="only the TurnGPT arms (e.g. to try their rates)")
     ap.add_argument("--n-layer", type=int, default=2)
     ap.add_argument("--n-embd", type=int, default=128)
     ap.add_argument("--head-dim", type=int, default=64)
@@ -127,7 +128,7 @@ def main() -> None:
     tok = corpus.tokenizer()
     questions = read_questions(QUESTIONS_FILE)
     nbytes = token_byte_lengths(tok, corpus.vocab_size)
-    arms = [("gpt", None)] + [("turngpt", i) for i in args.inits.split(",") if i]
+    arms = ([] if args.no_gpt else [("gpt", None)]) + [("turngpt", i) for i in args.inits.split(",") if i]
     rows = []
     for kind, init in arms:
         name = kind if init is None else f"turngpt-{init}"
@@ -149,8 +150,8 @@ def main() -> None:
     if args.word2vec:
         w2v = word2vec_row(corpus, questions, args.n_embd, args.seed)
         rows.append(w2v or {"arm": "word2vec: unavailable (gensim is not installed)"})
-    gpt = rows[0]
-    for r in rows[1:]:
+    gpt = rows[0] if not args.no_gpt else None
+    for r in rows[1:] if gpt else []:
         if "test_bpb" in r:
             r["bpb_cost_vs_gpt"] = r["test_bpb"] - gpt["test_bpb"]
             r["whole_model_ratio_vs_gpt_untied"] = gpt["params_total"] / r["params_total"]
