@@ -42,7 +42,7 @@ def arm_config(args, kind: str, init: str | None, out: Path) -> dict:
     group_lr = {"embedding": args.embedding_lr, "head": args.head_lr, "matrix": args.matrix_lr}
     if kind == "turngpt":
         model["init"] = init
-        group_lr = {"turns": args.turns_lr, "coefficients": args.embedding_lr, "matrix": args.matrix_lr}
+        group_lr = {"turns": args.turns_lr, "coefficients": args.coefficients_lr, "matrix": args.matrix_lr}
     training = {"batch_size": args.batch, "learning_rate": args.matrix_lr, "warmup_steps": 20, "eval_every": 0,
                 "eval_tokens": 16384, "log_every": 50, "checkpoint_every": 10_000, "seed": args.seed,
                 "min_lr_ratio": 0.05}
@@ -117,6 +117,7 @@ def main() -> None:
     ap.add_argument("--matrix-lr", type=float, default=0.02)
     ap.add_argument("--embedding-lr", type=float, default=0.02)
     ap.add_argument("--head-lr", type=float, default=0.004)
+    ap.add_argument("--coefficients-lr", type=float, default=0.02)
     ap.add_argument("--turns-lr", type=float, default=0.005)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)

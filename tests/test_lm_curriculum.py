@@ -114,3 +114,13 @@ def test_the_turngpt_quickstart_loads_and_matches_its_package_copy():
         (6, 64, 3e-4), (4, 128, 2e-4), (3, 256, 1e-4)]  # the seed's plan
     assert cfg.training.max_steps == sum(p.steps for p in cfg.phases)
     assert LC.load("turngpt_quickstart").to_dict() == cfg.to_dict()
+
+
+def test_a_phase_corpus_with_another_tokenizer_is_refused(tmp_path, corpora):
+    from grapheme_lab.lm.corpus import prepare
+
+    other = prepare([str(corpora[0].dir.parent / "texts")], tmp_path / "bpe", vocab_size=300, progress=False)
+    cfg = phased(tmp_path, corpora)
+    cfg["phase"][2]["data"] = {str(other.dir): 1.0}
+    with pytest.raises(ValueError, match=r"\[\[phase\]\] 3 \(refinement\): data .* is tokenized differently"):
+        train(LC.from_dict(cfg))
