@@ -293,26 +293,27 @@ def category_turns(tokenizer, cfg: TurnGPTConfig) -> tuple[torch.Tensor, int]:
 def ppmi_turns(shards: list[np.ndarray], cfg: TurnGPTConfig) -> tuple[torch.Tensor, int]:
     """The PPMI of co-occurrence within ``ppmi_window`` tokens (context counts smoothed to the
     power 0.75), reduced to ``n_turns`` dimensions by a truncated SVD (U sqrt(S)), each dimension
-    scaled to a spread of ``init_scale``, plus noise 1e-3 x that so that no two tokens coincide."""
+    scaled to a spread of ``init_scale``, plus noise 1e-3 x that so that no two tokens coincide.
+    The matrix is sparse (only the pairs seen), so a 50k vocabulary costs no V x V memory."""
     v, w = cfg.vocab_size, cfg.ppmi_window
-    counts = np.zeros(v * v, dtype=np.float64)
-    read = 0
+    keys, read = [], 0
     for shard in shards:
         ids = np.asarray(shard[: cfg.ppmi_max_tokens - read] if cfg.ppmi_max_tokens else shard, dtype=np.int64)
         read += len(ids)
         for k in range(1, w + 1):
             a, b = ids[:-k], ids[k:]
-            counts += np.bincount(a * v + b, minlength=v * v)
-            counts += np.bincount(b * v + a, minlength=v * v)
+            keys += [a * v + b, b * v + a]
         if cfg.ppmi_max_tokens and read >= cfg.ppmi_max_tokens:
             break
-    m = torch.from_numpy(counts.reshape(v, v)).float()
-    del counts
-    row = m.sum(1, keepdim=True)
-    ctx = m.sum(0, keepdim=True) ** 0.75
-    # log p(a, b) / (p(a) p_0.75(b)); pairs never seen get 0
-    pmi = torch.log((m * ctx.sum()).clamp_min(1e-30) / (row * ctx).clamp_min(1e-30))
-    ppmi = torch.where(m > 0, pmi.clamp_min(0.0), torch.zeros_like(pmi))
+    pairs, counts = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_counts=True)
+    rows, cols, counts = pairs // v, pairs % v, counts.astype(np.float64)
+    row = np.bincount(rows, weights=counts, minlength=v)
+    ctx = np.bincount(cols, weights=counts, minlength=v) ** 0.75
+    # log p(a, b) / (p(a) p_0.75(b)), kept where positive
+    pmi = np.log(counts * ctx.sum() / (row[rows] * ctx[cols]))
+    keep = pmi > 0
+    ppmi = torch.sparse_coo_tensor(torch.from_numpy(np.stack([rows[keep], cols[keep]])),
+                                   torch.from_numpy(pmi[keep]).float(), (v, v), check_invariants=True).coalesce()
     with torch.random.fork_rng():  # the randomised SVD, seeded apart from the run's generators
         torch.manual_seed(cfg.init_seed)
         u, s, _ = torch.svd_lowrank(ppmi, q=cfg.n_turns + 4, niter=4)
