@@ -83,7 +83,7 @@ class TurnGPTConfig:
 
 
 class TurnGPT(nn.Module):
-    bounded_context = True
+    bounded_context = True  # rotary positions past sequence_len were never trained, as the GPT's
     no_weight_decay_groups = ("turns",)  # a token's 8 coordinates are its whole identity: no decay
 
     def __init__(self, cfg: TurnGPTConfig):
@@ -150,7 +150,7 @@ class TurnGPT(nn.Module):
 
     # ------------------------------------------------------------ the GPT's interface
 
-    _rotary = GPT._rotary
+    _rotary = GPT._rotary  # the GPT's rotary angles (it reads only self.inv_freq)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """Logits [B, T, V] for every position of ``idx`` [B, T], each from the tokens up to it."""
