@@ -15,6 +15,16 @@ from grapheme_lab.lm.thyme import Thyme, ThymeConfig, chunked_decay_scan, horizo
 VOCAB = 50
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # tiny matrices: a second thread only waits on the first, and on a shared machine it
+    # made these tests 10-50x slower
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def tiny(**kw) -> ThymeConfig:
     table = dict(vocab_size=VOCAB, sequence_len=64, n_layer=2, n_embd=32, chunk_len=16, mlp_mult=2)
     table.update(kw)
