@@ -122,6 +122,22 @@ def chunked_decay_scan(c: torch.Tensor, q: torch.Tensor, log_decay: torch.Tensor
         return y, last
 
 
+def recurrent_decay_scan(c: torch.Tensor, q: torch.Tensor, log_decay: torch.Tensor, mix: torch.Tensor
+                         ) -> torch.Tensor:
+    """``chunked_decay_scan`` from a zero state as a Python loop over the time steps, out of
+    place so that autograd runs through it: the reference, and the benchmark's slow side."""
+    dtype = torch.promote_types(c.dtype, torch.float32)
+    with torch.autocast(device_type=c.device.type, enabled=False):
+        c, q = c.to(dtype), q.to(dtype)
+        a, m = log_decay.to(dtype).exp(), mix.to(dtype)
+        state = c.new_zeros(c.shape[0], c.shape[2], c.shape[2])
+        reads = []
+        for t in range(c.shape[1]):
+            state = a * state + m * (c[:, t, :, None] * c[:, t, None, :])
+            reads.append((state @ q[:, t, :, None])[..., 0])
+        return torch.stack(reads, 1)
+
+
 class ThymeCache:
     """The recurrent state of every layer, [B, C, C] each, and how many tokens it has seen
     (a count, not a history: the memory is the same after any number of tokens)."""
@@ -178,18 +194,9 @@ class ThymeLayer(nn.Module):
         return self.finish(x, read)
 
     def forward_recurrent(self, x: torch.Tensor) -> torch.Tensor:
-        """The same layer with the state updated token by token in a Python loop (out of place,
-        so autograd runs through it): the reference and the benchmark's slow side."""
+        """The same layer with the state updated token by token (``recurrent_decay_scan``)."""
         c, q = self.features(x)
-        dtype = torch.promote_types(c.dtype, torch.float32)
-        c, q = c.to(dtype), q.to(dtype)
-        a, m = self.log_decay().to(dtype).exp(), self.mix_weight().to(dtype)
-        state = c.new_zeros(c.shape[0], c.shape[2], c.shape[2])
-        reads = []
-        for t in range(c.shape[1]):
-            state = a * state + m * (c[:, t, :, None] * c[:, t, None, :])
-            reads.append((state @ q[:, t, :, None])[..., 0])
-        return self.finish(x, torch.stack(reads, 1))
+        return self.finish(x, recurrent_decay_scan(c, q, self.log_decay(), self.mix_weight()))
 
     def step(self, x: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """One token x [B, 1, E]: updates ``state`` [B, C, C] in place, returns the layer's output."""
