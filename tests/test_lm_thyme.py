@@ -243,7 +243,12 @@ def test_matrix_params_and_num_params(tie):
     # every 2-D weight of the layers (2 per layer of the state, 2 of the readout, 2 of the MLP)
     assert len(matrices) == 6 * model.cfg.n_layer
     groups = model.param_groups()
-    assert sorted(id(p) for g in groups.values() for p in g) == sorted(id(p) for p in model.parameters())
+    assert sorted(groups) == (["embedding", "matrix"] if tie else ["embedding", "head", "matrix"])
+    grouped = [id(p) for g in groups.values() for p in g]
+    assert len(grouped) == len(set(grouped))
+    rest = [p for p in model.parameters() if id(p) not in set(grouped)]
+    assert all(p.dim() < 2 for p in rest)  # norms, decays, mixes: the loop's group without weight decay
+    assert sum(p.dim() == 0 for p in rest) == 2 * model.cfg.n_layer
     assert model.num_params() == sum(p.numel() for p in model.parameters())
 
 

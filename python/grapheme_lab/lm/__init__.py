@@ -1,1 +1,1 @@
-"""Language models: corpus shards, one training loop, the GPT, Thyme, sampling and evaluation."""
+"""Language models over text: the tokenized corpus (``corpus``) and what trains on it."""

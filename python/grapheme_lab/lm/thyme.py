@@ -295,8 +295,9 @@ class Thyme(nn.Module):
         return [p for p in self.layers.parameters() if p.dim() == 2]
 
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
-        scalars = [p for p in self.parameters() if p.dim() < 2]
-        groups = {"embedding": [self.wte.weight], "matrix": self.matrix_params(), "scalar": scalars}
+        """Named groups whose rates a config may set; the loop puts the rest (norms, decays,
+        mixes) in a group of its own without weight decay."""
+        groups = {"embedding": [self.wte.weight], "matrix": self.matrix_params()}
         if not self.cfg.tie_embeddings:
             groups["head"] = [self.head.weight]
         return groups
