@@ -12,14 +12,17 @@
 use super::canon::{add, func, mul, pow, rebuild_mul, to_canon, to_expr, Held, Node};
 use super::eval::function;
 use super::expr::{check_limits, Expr, Func};
+use super::limits::{charge, with_budget, MAX_POLY_DEGREE};
 use super::number::{domain, fmt_num, Num};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The derivative of `e` with respect to `var`, simplified: `(derive (^ x 2) x)` is `(* 2 x)`.
 pub fn derive(e: &Expr, var: &str) -> Result<Expr> {
-    check_limits(e)?;
-    check_var(var)?;
-    Ok(to_expr(&derivative(&to_canon(e)?, var)?))
+    with_budget(|| {
+        check_limits(e)?;
+        check_var(var)?;
+        Ok(to_expr(&derivative(&to_canon(e)?, var)?))
+    })
 }
 
 fn check_var(var: &str) -> Result<()> {
@@ -48,6 +51,7 @@ fn neg(a: Node) -> Result<Node> {
 
 /// d/d`var` of a canonical node, canonical.
 pub(crate) fn derivative(n: &Node, var: &str) -> Result<Node> {
+    charge(1)?;
     if !n.contains(var) {
         return Ok(Node::int(0));
     }
@@ -68,6 +72,9 @@ pub(crate) fn derivative(n: &Node, var: &str) -> Result<Node> {
                 .iter()
                 .map(|(b, e)| pow(b.clone(), e.clone()))
                 .collect::<Result<_>>()?;
+            // Each power is copied into every other factor's term: n copies of everything.
+            let copied: usize = powers.iter().map(Node::size).sum();
+            charge((copied * powers.len()) as u64)?;
             let mut items = Vec::new();
             for (i, (b, e)) in m.factors.iter().enumerate() {
                 if !b.contains(var) && !e.contains(var) {
@@ -158,10 +165,12 @@ struct Poles {
 /// An antiderivative of `e` with respect to `var` (no constant added), or
 /// `None` when `e` is outside the classes the engine integrates in closed form.
 pub fn antiderivative(e: &Expr, var: &str) -> Result<Option<Expr>> {
-    check_limits(e)?;
-    check_var(var)?;
-    let mut poles = Poles::default();
-    Ok(anti(&to_canon(e)?, var, &mut poles)?.map(|f| to_expr(&f)))
+    with_budget(|| {
+        check_limits(e)?;
+        check_var(var)?;
+        let mut poles = Poles::default();
+        Ok(anti(&to_canon(e)?, var, &mut poles)?.map(|f| to_expr(&f)))
+    })
 }
 
 /// `a·x + k` for a node linear in `var`: (a, k), a free of `var` and not 0.
@@ -266,8 +275,6 @@ fn anti_core(n: &Node, var: &str, poles: &mut Poles) -> Result<Option<Node>> {
     anti_polynomial(n, var)
 }
 
-/// Most degree a polynomial is expanded to.
-const MAX_POLY_DEGREE: usize = 64;
 
 /// The coefficients (lowest degree first) of `n` as a polynomial in `var` with
 /// numeric coefficients, expanding products and integer powers; `None` if it is not one.
@@ -297,7 +304,7 @@ pub(crate) fn polynomial(n: &Node, var: &str) -> Result<Option<Vec<Num>>> {
                 }
                 let Some(p) = polynomial(b, var)? else { return Ok(None) };
                 for _ in 0..k {
-                    acc = multiply(&acc, &p);
+                    acc = multiply(&acc, &p)?;
                     if acc.len() > MAX_POLY_DEGREE + 1 {
                         return Ok(None);
                     }
@@ -318,14 +325,15 @@ fn add_into(acc: &mut Vec<Num>, p: &[Num], scale: Num) {
     }
 }
 
-fn multiply(p: &[Num], q: &[Num]) -> Vec<Num> {
+fn multiply(p: &[Num], q: &[Num]) -> Result<Vec<Num>> {
+    charge((p.len() * q.len()) as u64)?;
     let mut out = vec![Num::ZERO; p.len() + q.len() - 1];
     for (i, a) in p.iter().enumerate() {
         for (j, b) in q.iter().enumerate() {
             out[i + j] = out[i + j].add(a.mul(*b));
         }
     }
-    out
+    Ok(out)
 }
 
 fn anti_polynomial(n: &Node, var: &str) -> Result<Option<Node>> {
@@ -415,20 +423,22 @@ fn check_poles(poles: &Poles, var: &str, lo: f64, hi: f64) -> Result<()> {
 /// Exact through the antiderivative where there is one; otherwise adaptive
 /// quadrature, which must reach a relative error of 1e-9 or the call fails.
 pub fn integrate(e: &Expr, var: &str, lo: f64, hi: f64) -> Result<f64> {
-    check_limits(e)?;
-    check_var(var)?;
-    check_bounds(lo, hi)?;
-    let n = to_canon(e)?;
-    if let Some(v) = exact_integral(&n, var, bound_num(lo), bound_num(hi))? {
-        return Ok(v.to_f64());
-    }
-    let (value, err) = quadrature_node(&n, var, lo, hi)?;
-    if err > 1e-9 * value.abs().max(1.0) {
-        return Err(Error::limit(format!(
-            "the numeric integral of {e} over [{lo}, {hi}] did not converge: {value} ± {err:.3e} (is the integrand singular there?)"
-        )));
-    }
-    Ok(value)
+    with_budget(|| {
+        check_limits(e)?;
+        check_var(var)?;
+        check_bounds(lo, hi)?;
+        let n = to_canon(e)?;
+        if let Some(v) = exact_integral(&n, var, bound_num(lo), bound_num(hi))? {
+            return Ok(v.to_f64());
+        }
+        let (value, err) = quadrature_node(&n, var, lo, hi)?;
+        if err > 1e-9 * value.abs().max(1.0) {
+            return Err(Error::limit(format!(
+                "the numeric integral of {e} over [{lo}, {hi}] did not converge: {value} ± {err:.3e} (is the integrand singular there?)"
+            )));
+        }
+        Ok(value)
+    })
 }
 
 fn check_bounds(lo: f64, hi: f64) -> Result<()> {
@@ -453,10 +463,12 @@ fn exact_integral(n: &Node, var: &str, lo: Num, hi: Num) -> Result<Option<Num>> 
 
 /// Adaptive Gauss–Kronrod (7/15) quadrature of `e` over [lo, hi]: (value, error estimate).
 pub fn quadrature(e: &Expr, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> {
-    check_limits(e)?;
-    check_var(var)?;
-    check_bounds(lo, hi)?;
-    quadrature_node(&to_canon(e)?, var, lo, hi)
+    with_budget(|| {
+        check_limits(e)?;
+        check_var(var)?;
+        check_bounds(lo, hi)?;
+        quadrature_node(&to_canon(e)?, var, lo, hi)
+    })
 }
 
 const XGK: [f64; 8] = [
@@ -512,6 +524,7 @@ fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> 
         Err(Error::new(err.kind, format!("{} (the integrand at {var} = {x})", err.message)))
     };
     let kronrod = |a: f64, b: f64| -> Result<(f64, f64)> {
+        charge(15 * prog.steps())?;
         let c = 0.5 * (a + b);
         let h = 0.5 * (b - a);
         let fc = f(c)?;

@@ -19,14 +19,17 @@
 
 use super::eval::{contextual, function};
 use super::expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
+use super::limits::{charge, with_budget};
 use super::number::{division_by_zero, Num};
 use crate::error::{Error, Result};
 use std::cmp::Ordering;
 
 /// Simplifies to the canonical form. Idempotent: `simplify(simplify(e)) == simplify(e)`.
 pub fn simplify(e: &Expr) -> Result<Expr> {
-    check_limits(e)?;
-    Ok(to_expr(&to_canon(e)?))
+    with_budget(|| {
+        check_limits(e)?;
+        Ok(to_expr(&to_canon(e)?))
+    })
 }
 
 /// The forms the simplifier keeps as they are (apart from simplifying inside).
@@ -96,6 +99,18 @@ impl Node {
             Node::Func(_, a) => a.contains(var),
             Node::Mod(a, b) => a.contains(var) || b.contains(var),
             Node::Held(_, args) => args.iter().any(|a| a.contains(var)),
+        }
+    }
+
+    /// Number of nodes (a number in a sum or product counts as one).
+    pub fn size(&self) -> usize {
+        match self {
+            Node::Num(_) | Node::Sym(_) => 1,
+            Node::Add(a) => 1 + a.terms.iter().map(|(_, t)| 1 + t.size()).sum::<usize>(),
+            Node::Mul(m) => 1 + m.factors.iter().map(|(b, e)| b.size() + e.size()).sum::<usize>(),
+            Node::Func(_, a) => 1 + a.size(),
+            Node::Mod(a, b) => 1 + a.size() + b.size(),
+            Node::Held(_, args) => 1 + args.iter().map(Node::size).sum::<usize>(),
         }
     }
 
@@ -225,12 +240,14 @@ fn scale(coeff: Num, term: Node) -> Node {
 
 /// The canonical sum of `items`.
 pub(crate) fn add(items: Vec<Node>) -> Result<Node> {
+    charge(items.len() as u64)?;
     let mut constant = Num::ZERO;
     let mut terms: Vec<(Num, Node)> = Vec::with_capacity(items.len() + 2);
     for item in items {
         match item {
             Node::Num(k) => constant = constant.add(k),
             Node::Add(a) => {
+                charge(a.terms.len() as u64)?;
                 constant = constant.add(a.constant);
                 terms.extend(a.terms);
             }
@@ -276,6 +293,7 @@ pub(crate) fn mul(items: Vec<Node>) -> Result<Node> {
     for item in items {
         push_factor(item, &mut coeff, &mut factors);
     }
+    charge(factors.len() as u64 + 1)?;
     // Merging can turn a factor into a number or a product (2^(1/2)·2^(1/2) = 2),
     // whose factors may merge again: two passes are plenty for canonical inputs.
     for _pass in 0..2 {
@@ -367,6 +385,7 @@ fn is_int_num(n: &Node) -> bool {
 
 /// The canonical power `base ^ exp`.
 pub(crate) fn pow(base: Node, exp: Node) -> Result<Node> {
+    charge(1)?;
     if let Node::Num(e) = &exp {
         if e.is_zero() {
             return Ok(Node::Num(if e.is_exact() { Num::ONE } else { Num::Float(1.0) }));
@@ -445,6 +464,7 @@ fn negated_if_negative(n: &Node) -> Option<Node> {
 
 /// The canonical one-argument function `f(arg)` (not sqrt: that is a power).
 pub(crate) fn func(f: Func, arg: Node) -> Result<Node> {
+    charge(1)?;
     if f == Func::Sqrt {
         return pow(arg, Node::Num(Num::Rat(1, 2)));
     }
@@ -543,6 +563,7 @@ pub(crate) fn to_canon(e: &Expr) -> Result<Node> {
 }
 
 fn canon_inner(e: &Expr) -> Result<Node> {
+    charge(1)?;
     Ok(match e {
         Expr::Value(v) => match v {
             Value::Integer(i) => Node::int(*i),

@@ -5,6 +5,7 @@
 //! subexpression at fault, and the `*_text` variants also its byte position.
 
 use super::expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
+use super::limits::{charge, with_budget};
 use super::number::{domain, fmt_num, Num};
 use super::parse::{parse_spanned, Span};
 use crate::error::{Error, ErrorKind, Result};
@@ -40,21 +41,25 @@ impl Env<'_> {
 
 /// Evaluates `e` to a number. `bindings` give values to free symbols.
 pub fn evaluate(e: &Expr, bindings: &[(String, f64)]) -> Result<f64> {
-    check_limits(e)?;
-    for (name, x) in bindings {
-        if !x.is_finite() {
-            return Err(Error::invalid(format!("binding {name} = {x} is not a finite number")));
+    with_budget(|| {
+        check_limits(e)?;
+        for (name, x) in bindings {
+            if !x.is_finite() {
+                return Err(Error::invalid(format!("binding {name} = {x} is not a finite number")));
+            }
         }
-    }
-    let env = Env { bindings, point: None };
-    Ok(eval(e, &env)?.to_f64())
+        let env = Env { bindings, point: None };
+        Ok(eval(e, &env)?.to_f64())
+    })
 }
 
 /// [`evaluate`] on text; an error also gives the byte position of the
 /// innermost subexpression at fault.
 pub fn evaluate_text(text: &str, bindings: &[(String, f64)]) -> Result<f64> {
-    let (e, spans) = parse_spanned(text)?;
-    evaluate(&e, bindings).map_err(|err| locate(err, &e, &spans, |sub| evaluate(sub, bindings).map(|_| ())))
+    with_budget(|| {
+        let (e, spans) = parse_spanned(text)?;
+        evaluate(&e, bindings).map_err(|err| locate(err, &e, &spans, |sub| evaluate(sub, bindings).map(|_| ())))
+    })
 }
 
 /// Adds "at byte N" for the innermost node that fails the same way: walk down
@@ -94,6 +99,7 @@ pub(crate) fn contextual(err: Error, node: &Expr) -> Error {
 }
 
 pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
+    charge(1)?;
     match e {
         Expr::Value(v) => leaf(v, env),
         Expr::BinOp { op, left, right } => {
@@ -269,42 +275,46 @@ pub(crate) fn exact_log10(x: Num) -> Option<i64> {
 /// arithmetic a number, `solve` its roots; an expression with free variables
 /// gives its simplified form.
 pub fn run(e: &Expr) -> Result<Answer> {
-    check_limits(e)?;
-    if let Expr::Function { func, args } = e {
-        match func {
-            Func::Derive => return Ok(Answer::Symbolic(super::calculus::derive(&args[0], variable(&args[1])?)?)),
-            Func::Integrate if args.len() == 2 => {
-                let var = variable(&args[1])?;
-                return match super::calculus::antiderivative(&args[0], var)? {
-                    Some(f) => Ok(Answer::Symbolic(f)),
-                    None => Err(Error::invalid(format!(
-                        "no closed-form antiderivative of {} is known to the engine; give bounds for a numeric integral",
-                        args[0]
-                    ))),
-                };
+    with_budget(|| {
+        check_limits(e)?;
+        if let Expr::Function { func, args } = e {
+            match func {
+                Func::Derive => return Ok(Answer::Symbolic(super::calculus::derive(&args[0], variable(&args[1])?)?)),
+                Func::Integrate if args.len() == 2 => {
+                    let var = variable(&args[1])?;
+                    return match super::calculus::antiderivative(&args[0], var)? {
+                        Some(f) => Ok(Answer::Symbolic(f)),
+                        None => Err(Error::invalid(format!(
+                            "no closed-form antiderivative of {} is known to the engine; give bounds for a numeric integral",
+                            args[0]
+                        ))),
+                    };
+                }
+                Func::Solve => return Ok(Answer::Roots(super::solve::solve(&args[0], variable(&args[1])?)?)),
+                _ => {}
             }
-            Func::Solve => return Ok(Answer::Roots(super::solve::solve(&args[0], variable(&args[1])?)?)),
-            _ => {}
         }
-    }
-    if let Expr::BinOp { op: BinOp::Eq, .. } = e {
-        return Err(Error::invalid(format!("an equation has no value: {e}; use (solve {e} x)")));
-    }
-    if has_free_symbols(e) {
-        return Ok(Answer::Symbolic(super::canon::simplify(e)?));
-    }
-    evaluate(e, &[]).map(Answer::Number)
+        if let Expr::BinOp { op: BinOp::Eq, .. } = e {
+            return Err(Error::invalid(format!("an equation has no value: {e}; use (solve {e} x)")));
+        }
+        if has_free_symbols(e) {
+            return Ok(Answer::Symbolic(super::canon::simplify(e)?));
+        }
+        evaluate(e, &[]).map(Answer::Number)
+    })
 }
 
 /// [`run`] on text, with byte positions in errors.
 pub fn run_text(text: &str) -> Result<Answer> {
-    let (e, spans) = parse_spanned(text)?;
-    run(&e).map_err(|err| {
-        if has_free_symbols(&e) {
-            err
-        } else {
-            locate(err, &e, &spans, |sub| evaluate(sub, &[]).map(|_| ()))
-        }
+    with_budget(|| {
+        let (e, spans) = parse_spanned(text)?;
+        run(&e).map_err(|err| {
+            if has_free_symbols(&e) {
+                err
+            } else {
+                locate(err, &e, &spans, |sub| evaluate(sub, &[]).map(|_| ()))
+            }
+        })
     })
 }
 
@@ -335,44 +345,46 @@ const EQUIV_MIN_AGREE: usize = 4;
 /// both sides, otherwise the answer is false. Constant expressions are
 /// compared once. Deterministic: the same inputs give the same answer.
 pub fn equivalent(a: &Expr, b: &Expr) -> Result<bool> {
-    check_limits(a)?;
-    check_limits(b)?;
-    let mut vars = a.symbols();
-    vars.extend(b.symbols());
-    vars.sort();
-    vars.dedup();
-    if vars.is_empty() {
-        return Ok(match (evaluate(a, &[]), evaluate(b, &[])) {
-            (Ok(x), Ok(y)) => close(x, y),
-            _ => false,
-        });
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(0x6772_6170_6865_6d65);
-    let mut agree = 0;
-    let mut bindings: Vec<(String, f64)> = vars.iter().map(|v| (v.clone(), 0.0)).collect();
-    for i in 0..EQUIV_POINTS * 4 {
-        for (_, x) in bindings.iter_mut() {
-            // Alternate wide signed points with positive ones, so that ln and sqrt
-            // forms get points inside their domain.
-            *x = if i % 2 == 0 { rng.random_range(-4.0..4.0) } else { rng.random_range(0.05..5.0) };
+    with_budget(|| {
+        check_limits(a)?;
+        check_limits(b)?;
+        let mut vars = a.symbols();
+        vars.extend(b.symbols());
+        vars.sort();
+        vars.dedup();
+        if vars.is_empty() {
+            return Ok(match (evaluate(a, &[]), evaluate(b, &[])) {
+                (Ok(x), Ok(y)) => close(x, y),
+                _ => false,
+            });
         }
-        match (evaluate(a, &bindings), evaluate(b, &bindings)) {
-            (Ok(x), Ok(y)) => {
-                if !close(x, y) {
-                    return Ok(false);
-                }
-                agree += 1;
-                if agree >= EQUIV_POINTS {
-                    break;
-                }
+        let mut rng = ChaCha8Rng::seed_from_u64(0x6772_6170_6865_6d65);
+        let mut agree = 0;
+        let mut bindings: Vec<(String, f64)> = vars.iter().map(|v| (v.clone(), 0.0)).collect();
+        for i in 0..EQUIV_POINTS * 4 {
+            for (_, x) in bindings.iter_mut() {
+                // Alternate wide signed points with positive ones, so that ln and sqrt
+                // forms get points inside their domain.
+                *x = if i % 2 == 0 { rng.random_range(-4.0..4.0) } else { rng.random_range(0.05..5.0) };
             }
-            (Err(e), _) | (_, Err(e)) if e.kind == ErrorKind::Unbound || e.kind == ErrorKind::Limit => {
-                return Err(e);
+            match (evaluate(a, &bindings), evaluate(b, &bindings)) {
+                (Ok(x), Ok(y)) => {
+                    if !close(x, y) {
+                        return Ok(false);
+                    }
+                    agree += 1;
+                    if agree >= EQUIV_POINTS {
+                        break;
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) if e.kind == ErrorKind::Unbound || e.kind == ErrorKind::Limit => {
+                    return Err(e);
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    Ok(agree >= EQUIV_MIN_AGREE)
+        Ok(agree >= EQUIV_MIN_AGREE)
+    })
 }
 
 fn close(x: f64, y: f64) -> bool {

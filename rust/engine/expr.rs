@@ -1,6 +1,7 @@
 //! The expression tree. Its serde form is the seed's externally tagged JSON:
 //! `{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}}`.
 
+use super::limits::{MAX_NODES, MAX_TREE_DEPTH};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,10 +314,6 @@ impl Expr {
     }
 }
 
-/// Deepest tree the engine's functions accept (the parser stops at
-/// [`super::parse::MAX_DEPTH`]; results such as derivatives may be a little deeper).
-pub const MAX_TREE_DEPTH: usize = 400;
-
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
 pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
@@ -329,10 +326,10 @@ pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
                 "expression nested deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
-        if nodes > super::parse::MAX_NODES * 2 {
+        if nodes > MAX_NODES * 2 {
             return Err(crate::error::Error::limit(format!(
                 "expression has more than {} nodes",
-                super::parse::MAX_NODES * 2
+                MAX_NODES * 2
             )));
         }
         for c in node.children() {

@@ -1,7 +1,8 @@
 //! The seed's JSON form of an expression (serde's externally tagged layout),
 //! read with a nesting check first so that deep input cannot exhaust the stack.
 
-use super::expr::{check_limits, Expr, MAX_TREE_DEPTH};
+use super::expr::{check_limits, Expr};
+use super::limits::MAX_TREE_DEPTH;
 use crate::error::{Error, Result};
 
 /// `{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}}`.

@@ -13,6 +13,7 @@ pub mod compile;
 pub mod eval;
 pub mod expr;
 pub mod json;
+pub mod limits;
 pub mod number;
 pub mod parse;
 pub mod solve;
@@ -20,9 +21,10 @@ pub mod solve;
 pub use calculus::{antiderivative, derive, integrate, quadrature};
 pub use canon::simplify;
 pub use eval::{equivalent, evaluate, evaluate_text, run, run_text, Answer};
-pub use expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value, MAX_TREE_DEPTH};
+pub use expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
 pub use json::{from_json, to_json};
-pub use parse::{parse, parse_spanned, Span, MAX_DEPTH, MAX_NODES};
+pub use limits::{MAX_DEPTH, MAX_NODES, MAX_TREE_DEPTH, STEP_BUDGET};
+pub use parse::{parse, parse_spanned, Span};
 pub use solve::solve;
 
 #[cfg(test)]
