@@ -17,20 +17,12 @@
 //! single bottom-up pass and always terminates. [`to_expr`] prints a node
 //! back: `x - 3` as `(- x 3)`, `x/2` as `(/ x 2)`, `x^(1/2)` as `(sqrt x)`.
 
-use super::eval::{contextual, function};
-use super::expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
-use super::limits::{charge, with_budget};
+use super::functions::function;
+use super::expr::{BinOp, Expr, Func, Value};
+use super::limits::charge;
 use super::number::{division_by_zero, Num};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::cmp::Ordering;
-
-/// Simplifies to the canonical form. Idempotent: `simplify(simplify(e)) == simplify(e)`.
-pub fn simplify(e: &Expr) -> Result<Expr> {
-    with_budget(|| {
-        check_limits(e)?;
-        Ok(to_expr(&to_canon(e)?))
-    })
-}
 
 /// The forms the simplifier keeps as they are (apart from simplifying inside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -557,62 +549,6 @@ pub(crate) fn modulo(a: Node, b: Node) -> Result<Node> {
     }
 }
 
-/// Reads an expression into its canonical node (errors name the subexpression).
-pub(crate) fn to_canon(e: &Expr) -> Result<Node> {
-    canon_inner(e).map_err(|err| contextual(err, e))
-}
-
-fn canon_inner(e: &Expr) -> Result<Node> {
-    charge(1)?;
-    Ok(match e {
-        Expr::Value(v) => match v {
-            Value::Integer(i) => Node::int(*i),
-            Value::Float(x) => Node::Num(Num::Float(*x).check("a float literal")?),
-            Value::Rational(n, d) => match super::number::reduce(*n as i128, *d as i128) {
-                Some((n, d)) => Node::Num(Num::Rat(n, d)),
-                None => return Err(division_by_zero()),
-            },
-            Value::Symbol(s) => Node::Sym(s.clone()),
-        },
-        Expr::BinOp { op, left, right } => {
-            let a = to_canon(left)?;
-            let b = to_canon(right)?;
-            match op {
-                BinOp::Add => add(vec![a, b])?,
-                BinOp::Sub => add(vec![a, scale_node(Num::MINUS_ONE, b)?])?,
-                BinOp::Mul => mul(vec![a, b])?,
-                BinOp::Div => {
-                    if b.is_zero() {
-                        return Err(division_by_zero());
-                    }
-                    mul(vec![a, pow(b, Node::int(-1))?])?
-                }
-                BinOp::Pow => pow(a, b)?,
-                BinOp::Mod => modulo(a, b)?,
-                BinOp::Eq => Node::Held(Held::Eq, vec![a, b]),
-            }
-        }
-        Expr::UnaryOp { op: UnaryOp::Neg, operand } => scale_node(Num::MINUS_ONE, to_canon(operand)?)?,
-        Expr::Function { func: f, args } => match f {
-            Func::Derive => {
-                let var = super::eval::variable(&args[1])?;
-                super::calculus::derivative(&to_canon(&args[0])?, var)?
-            }
-            Func::Integrate => super::calculus::integrate_node(args)?,
-            Func::Solve => Node::Held(Held::Solve, vec![to_canon(&args[0])?, to_canon(&args[1])?]),
-            f => {
-                if args.len() != 1 {
-                    return Err(Error::new(
-                        crate::error::ErrorKind::Arity,
-                        format!("wrong number of arguments: '{}' takes 1, got {}", f.token(), args.len()),
-                    ));
-                }
-                func(*f, to_canon(&args[0])?)?
-            }
-        },
-    })
-}
-
 /// `k · n` for any node.
 pub(crate) fn scale_node(k: Num, n: Node) -> Result<Node> {
     mul(vec![Node::Num(k), n])
@@ -725,82 +661,6 @@ fn product_expr(coeff: Num, factors: &[(Node, Node)]) -> Expr {
     Expr::bin(BinOp::Div, numerator, fold(BinOp::Mul, den_parts))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::parse;
-
-    fn s(text: &str) -> String {
-        simplify(&parse(text).unwrap()).unwrap().to_polish()
-    }
-
-    #[test]
-    fn canonical_forms() {
-        assert_eq!(s("(+ 2 3)"), "5");
-        assert_eq!(s("(+ x x)"), "(* 2 x)");
-        assert_eq!(s("(* x x)"), "(^ x 2)");
-        assert_eq!(s("(+ 3 x)"), "(+ x 3)");
-        assert_eq!(s("(+ x 3)"), "(+ x 3)");
-        assert_eq!(s("(- x 3)"), "(- x 3)");
-        assert_eq!(s("(* 2 (+ x 1))"), "(+ (* 2 x) 2)");
-        assert_eq!(s("(+ (* 2 x) (* 3 x))"), "(* 5 x)");
-        assert_eq!(s("(- x x)"), "0");
-        assert_eq!(s("(* 0 x)"), "0");
-        assert_eq!(s("(* 1 x)"), "x");
-        assert_eq!(s("(+ 0 x)"), "x");
-        assert_eq!(s("(^ x 1)"), "x");
-        assert_eq!(s("(^ x 0)"), "1");
-        assert_eq!(s("(/ x 2)"), "(/ x 2)");
-        assert_eq!(s("(/ 1 x)"), "(/ 1 x)");
-        assert_eq!(s("(/ x x)"), "1");
-        assert_eq!(s("(sqrt 4)"), "2");
-        assert_eq!(s("(sqrt x)"), "(sqrt x)");
-        assert_eq!(s("(sqrt 2)"), "(sqrt 2)");
-        assert_eq!(s("(sin 0)"), "0");
-        assert_eq!(s("(cos pi)"), "-1");
-        assert_eq!(s("(ln 2)"), "(ln 2)");
-        assert_eq!(s("(exp (ln x))"), "x");
-        assert_eq!(s("(^ e x)"), "(exp x)");
-        assert_eq!(s("(neg (neg x))"), "x");
-        assert_eq!(s("(+ (+ (^ x 2) 1) (* 2 x))"), "(+ (+ (^ x 2) (* 2 x)) 1)");
-        assert_eq!(s("(- (* 3 x) (^ x 2))"), "(+ (neg (^ x 2)) (* 3 x))");
-        assert_eq!(s("(* y x)"), "(* x y)");
-        assert_eq!(s("(* (* x 2) pi)"), "(* (* 2 pi) x)");
-        assert_eq!(s("(sin (neg x))"), "(neg (sin x))");
-        assert_eq!(s("(cos (* -2 x))"), "(cos (* 2 x))");
-        assert_eq!(s("(^ (* 2 x) 2)"), "(* 4 (^ x 2))");
-        assert_eq!(s("(* (sqrt 2) (sqrt 2))"), "2");
-        assert_eq!(s("(+ 0.5 (* 2 x))"), "(+ (* 2 x) 0.5)");
-        assert_eq!(s("(mod 7 3)"), "1");
-    }
-
-    #[test]
-    fn errors() {
-        let e = simplify(&parse("(/ x 0)").unwrap()).unwrap_err();
-        assert_eq!(e.kind, crate::ErrorKind::DivisionByZero);
-        assert!(e.message.contains("(/ x 0)"), "{}", e.message);
-        assert_eq!(simplify(&parse("(ln 0)").unwrap()).unwrap_err().kind, crate::ErrorKind::Domain);
-        assert_eq!(simplify(&parse("(sqrt (neg 4))").unwrap()).unwrap_err().kind, crate::ErrorKind::Domain);
-        assert_eq!(simplify(&parse("(^ 10 100000000)").unwrap()).unwrap_err().kind, crate::ErrorKind::Overflow);
-    }
-
-    #[test]
-    fn idempotent_on_examples() {
-        for text in [
-            "(+ (* 2 x) (/ (^ x 3) 3))",
-            "(- (/ 1 (* 2 (sqrt x))) (* 3 (sin (* 2 x))))",
-            "(/ (neg x) 2)",
-            "(* (+ x 1) (+ x 2))",
-            "(^ (+ x 1) -2)",
-            "(+ (exp (* -1 x)) (ln (abs x)))",
-            "(* 2.5 (+ x y))",
-        ] {
-            let once = s(text);
-            assert_eq!(s(&once), once, "{text}");
-        }
-    }
-}
-
 impl Node {
     /// True when any symbol other than `pi` and `e` occurs.
     pub fn contains_any_symbol(&self) -> bool {
@@ -815,3 +675,4 @@ impl Node {
         }
     }
 }
+

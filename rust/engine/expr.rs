@@ -2,6 +2,7 @@
 //! `{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}}`.
 
 use super::limits::{MAX_NODES, MAX_TREE_DEPTH};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,18 +317,18 @@ impl Expr {
 
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
-pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
+pub fn check_limits(e: &Expr) -> Result<()> {
     let mut stack = vec![(e, 1usize)];
     let mut nodes = 0usize;
     while let Some((node, depth)) = stack.pop() {
         nodes += 1;
         if depth > MAX_TREE_DEPTH {
-            return Err(crate::error::Error::limit(format!(
+            return Err(Error::limit(format!(
                 "expression nested deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
         if nodes > MAX_NODES * 2 {
-            return Err(crate::error::Error::limit(format!(
+            return Err(Error::limit(format!(
                 "expression has more than {} nodes",
                 MAX_NODES * 2
             )));
@@ -337,4 +338,20 @@ pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The error with the node that raised it named once, at the innermost level.
+pub fn contextual(err: Error, node: &Expr) -> Error {
+    if err.message.contains(" in (") {
+        return err;
+    }
+    Error::new(err.kind, format!("{} in {}", err.message, node))
+}
+
+/// The variable named by the second argument of `derive`, `integrate` and `solve`.
+pub fn variable(e: &Expr) -> Result<&str> {
+    match e {
+        Expr::Value(Value::Symbol(s)) if s != "pi" && s != "e" => Ok(s),
+        other => Err(Error::invalid(format!("expected a variable, got {other}"))),
+    }
 }

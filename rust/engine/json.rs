@@ -83,7 +83,7 @@ fn validate(e: &Expr) -> Result<()> {
                     ));
                 }
                 if func.is_calculus() {
-                    super::eval::variable(&args[1])?;
+                    super::expr::variable(&args[1])?;
                 }
             }
             _ => {}

@@ -14,8 +14,9 @@
 //! engine's step budget ([`super::limits`]).
 
 use super::calculus::{eval_node, polynomial};
-use super::canon::{add, mul, to_canon, Node};
+use super::canon::{add, mul, to_expr, Node};
 use super::compile::Program;
+use super::simplify::to_canon;
 use super::expr::{check_limits, BinOp, Expr};
 use super::limits::{charge, with_budget};
 use super::number::{gcd, Num};
@@ -42,7 +43,7 @@ fn solve_in_budget(equation: &Expr, var: &str) -> Result<Vec<f64>> {
     };
     let f = add(vec![lhs.clone(), mul(vec![Node::int(-1), rhs.clone()])?])?;
     if f.contains_any_symbol() && !only_symbol(&f, var) {
-        let mut others: Vec<String> = super::canon::to_expr(&f).symbols();
+        let mut others: Vec<String> = to_expr(&f).symbols();
         others.retain(|s| s != var);
         return Err(Error::new(
             ErrorKind::Unbound,
@@ -72,7 +73,7 @@ fn solve_in_budget(equation: &Expr, var: &str) -> Result<Vec<f64>> {
 }
 
 fn only_symbol(n: &Node, var: &str) -> bool {
-    super::canon::to_expr(n).symbols().iter().all(|s| s == var)
+    to_expr(n).symbols().iter().all(|s| s == var)
 }
 
 /// Substitution check: |lhs - rhs| small against the size of the terms.
