@@ -1,13 +1,15 @@
-//! Derivatives, antiderivatives and definite integrals, on canonical nodes.
+//! Derivatives, antiderivatives and definite integrals, on canonical nodes
+//! (the Expr-level `derive`, `antiderivative`, `integrate` and `quadrature`
+//! that read into them are in [`super::simplify`]).
 //!
-//! - [`derive`]: sum, product, power and chain rules; the result is simplified.
-//! - [`antiderivative`]: polynomials (also products of them, expanded),
+//! - [`derivative`]: sum, product, power and chain rules; the result is canonical.
+//! - [`anti`]: polynomials (also products of them, expanded),
 //!   `(a·x+b)^n` including `n = -1` (a logarithm), `sin cos tan exp ln` of a
 //!   linear argument, `c^(a·x+b)`, sums and constant multiples. `None` outside
 //!   these classes.
-//! - [`integrate`]: exact through the antiderivative (after checking that the
-//!   integrand has no pole inside the interval), adaptive Gauss–Kronrod (7/15)
-//!   quadrature with an error estimate otherwise.
+//! - [`exact_integral`] through the antiderivative (after checking that the
+//!   integrand has no pole inside the interval), [`quadrature_node`]: adaptive
+//!   Gauss–Kronrod (7/15) quadrature with an error estimate otherwise.
 
 use super::compile::Program;
 use super::canon::{add, func, mul, pow, rebuild_mul, to_expr, Held, Node};

@@ -1,7 +1,8 @@
 //! The simplifier: a canonical form for expressions.
 //!
-//! An [`Expr`] is read into a [`Node`] through smart constructors ([`add`],
-//! [`mul`], [`pow`], [`func`]) that keep every node canonical:
+//! An [`Expr`] is read into a [`Node`] (by `super::simplify::to_canon`)
+//! through smart constructors ([`add`], [`mul`], [`pow`], [`func`]) that keep
+//! every node canonical:
 //! - a sum is `constant + Σ coeff·term`, flattened, like terms merged, terms
 //!   ordered by degree (highest first) then by a fixed total order;
 //! - a product is `coeff · Π base^exp`, flattened, equal bases merged
