@@ -280,15 +280,16 @@ def _assign_splits(docs: list[_Pending], holdout, holdout_docs, val, val_docs, s
             if by_name[name].split != "train":
                 raise ValueError(f"document {name!r} is named for both test and val")
             by_name[name].split = split
-    if val is None and val_docs is None:
-        val_docs = 1 if len(docs) >= 3 else 0  # a small validation set, leaving at least 2 training documents
+    default_val = val is None and val_docs is None
     rng = random.Random(seed)
     for split, count in (("test", holdout_docs), ("val", val_docs)):
+        candidates = [d for d in docs if d.split == "train"]
+        if split == "val" and default_val:  # one validation document when at least 2 training ones remain
+            count = 1 if len(candidates) >= 3 else 0
         if not count:
             continue
         if count < 0:
             raise ValueError(f"the number of {split} documents must be positive, got {count}")
-        candidates = [d for d in docs if d.split == "train"]
         if count > len(candidates):
             raise ValueError(f"asked for {count} {split} documents but only {len(candidates)} are not held out")
         for d in rng.sample(candidates, count):
@@ -536,7 +537,7 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
     Test documents: ``holdout`` names them, or ``holdout_docs`` picks that many with
     ``seed`` (default: none; for the embedded corpus ``EMBEDDED_TEST``). Validation
     documents: ``val`` / ``val_docs`` likewise (default: one random document when
-    there are at least 3; for the embedded corpus ``EMBEDDED_VAL``). ``max_docs``
+    at least 3 are not test documents; for the embedded corpus ``EMBEDDED_VAL``). ``max_docs``
     keeps the first that many documents. ``dtype`` forces the shard type.
     """
     output = Path(output)
