@@ -207,6 +207,9 @@ def test_json_rows_are_documents(tmp_path):
     assert {n: t for n, (_, t) in all_texts(c).items()} == {f"{src}#0": "row zero\n", f"{src}#2": "row two\n"}
     assert c.manifest["duplicates_dropped"] == 1
     assert {r["source"] for r in c.manifest["documents"]} == {src}
+    (tmp_path / "ints.jsonl").write_text('{"text": 3}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="row 0's 'text' is a int, not text"):
+        prepare([str(tmp_path / "ints.jsonl")], tmp_path / "c3", tokenizer="bytes", progress=False)
     with pytest.raises(ValueError, match="no column 'body'"):
         prepare([src], tmp_path / "c2", tokenizer="bytes", text_field="body", progress=False)
 
@@ -364,3 +367,12 @@ def test_cli_unreachable_hub_dataset_is_a_clear_error(tmp_path):
                         "--output", "c", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "could not load data set 'someone/nothing'" in r.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_inputs_may_be_one_path_or_paths(tmp_path):
+    d = write_docs(tmp_path / "d")
+    a = prepare(d, tmp_path / "a", tokenizer="bytes", progress=False)
+    b = prepare([d / "alpha.txt", str(d / "beta.txt")], tmp_path / "b", tokenizer="bytes", progress=False)
+    assert a.manifest["inputs"] == [str(d)] and len(a.manifest["documents"]) == 5
+    assert b.manifest["inputs"] == [str(d / "alpha.txt"), str(d / "beta.txt")]
+    assert sorted(all_texts(b)) == ["alpha", "beta"]
