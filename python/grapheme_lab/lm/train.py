@@ -33,7 +33,7 @@ from grapheme_lab.lm.config import LMConfig
 from grapheme_lab.lm.corpus import Corpus, ensure_embedded
 from grapheme_lab.lm.loader import Windows
 from grapheme_lab.training import checkpoint as ckpt_io
-from grapheme_lab.training.dist import Dist, autocast
+from grapheme_lab.training.dist import Dist, autocast, native_bf16
 from grapheme_lab.training.log import Log
 from grapheme_lab.training.muon import Muon
 from grapheme_lab.training.optimizers import Optimizers, fused_ok
@@ -149,13 +149,18 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         best, bad_evals = ck["best_bpb"], ck["bad_evals"]
         log.line(f"Resumed from {resume} at step {step}")
     model = d.wrap(raw)
+    eager = model
     if cfg.hardware.compile:
         model = torch.compile(model)
-    amp, scaler = autocast(cfg.hardware.amp, d.device)
+    amp_mode = cfg.hardware.amp
+    if amp_mode == "auto":  # bf16 wherever the hardware multiplies it natively, CPUs included
+        amp_mode = "bf16" if native_bf16(d.device) else "off"
+    amp, scaler = autocast(amp_mode, d.device)
     out = Path(cfg.paths.output_dir)
     tokens_per_step = t.batch_size * cfg.model.sequence_len
     log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {corpus.vocab_size:,} tokens in the vocabulary, "
-             f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads)")
+             f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads, "
+             f"{'float32' if amp_mode == 'off' else amp_mode + ' autocast'})")
     limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
     start = time.time()
     train_time = ck["train_time"] if ck else 0.0  # seconds spent in steps (not evaluation): tokens/s
@@ -217,7 +222,15 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             sync = micro == t.grad_accum - 1 or d.world == 1
             ctx = model.no_sync() if not sync and hasattr(model, "no_sync") else nullcontext()
             with ctx, amp:
-                logits = model(x)
+                try:
+                    logits = model(x)
+                except Exception as e:  # torch.compile needs a C++ compiler; without one, run eager
+                    if model is eager:
+                        raise
+                    log.line(f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                             "training without it")
+                    model = eager
+                    logits = model(x)
                 loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten()) / t.grad_accum
             (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += float(loss.detach())
