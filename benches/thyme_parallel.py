@@ -1,7 +1,10 @@
 """Thyme's training step in its parallel form (the chunked decay scan) against the same model
 run as a recurrence (a Python loop over the time steps, the same math), forward + backward
 on the same batch, the two timed alternately in one process so that load from other work
-falls on both; prints each side's median and their ratio, for the whole step (embedding,
+falls on both; prints each side's median and their ratio: first against the model run as
+its recurrence, each token through every layer and the head before the next (how a
+recurrent net is trained with a loop over time, and how Thyme generates), then with the
+loop over time inside each layer's state update only, for the whole step (embedding,
 layers, head, cross-entropy), for the layers alone (the loss a mean square of the last
 layer's output), and for the scan alone (the state's recurrence on one layer's composites
 and queries): the rest (embedding, projections, MLPs, head) is the same work in both forms,
@@ -24,6 +27,25 @@ import torch.nn.functional as F
 from grapheme_lab.lm.thyme import Thyme, ThymeConfig, chunked_decay_scan, horizons, recurrent_decay_scan
 
 WHOLE, LAYERS, SCAN = "whole step (embedding, layers, head, loss)", "layers only (no head)", "the scan alone"
+TOKENWISE = "whole step, the recurrent side token by token through every layer (as it generates)"
+
+
+def tokenwise_logits(model: Thyme, idx: torch.Tensor) -> torch.Tensor:
+    """The model as a recurrence, the way a recurrent net is trained with a loop over time:
+    each token through the embedding, every layer (its state updated out of place, so that
+    autograd runs through it) and the head before the next token."""
+    n_c = model.cfg.n_composites
+    states = [idx.new_zeros(idx.shape[0], n_c, n_c, dtype=torch.float32) for _ in model.layers]
+    out = []
+    for t in range(idx.shape[1]):
+        x = model.wte(idx[:, t : t + 1])
+        for i, layer in enumerate(model.layers):
+            c, q = layer.features(x)
+            c, q = c[:, 0], q[:, 0]
+            states[i] = layer.log_decay().exp() * states[i] + layer.mix_weight() * (c[:, :, None] * c[:, None, :])
+            x = layer.finish(x, torch.bmm(states[i], q[:, :, None]).transpose(1, 2))
+        out.append(model._logits(x))
+    return torch.cat(out, 1)
 
 
 def step(model: Thyme, idx: torch.Tensor, recurrent: bool, what: str) -> float:
@@ -40,6 +62,10 @@ def step(model: Thyme, idx: torch.Tensor, recurrent: bool, what: str) -> float:
         y.square().mean().backward()
         return time.perf_counter() - start
     start = time.perf_counter()
+    if what == TOKENWISE:
+        logits = tokenwise_logits(model, idx) if recurrent else model(idx)
+        F.cross_entropy(logits[:, :-1].flatten(0, 1), idx[:, 1:].flatten()).backward()
+        return time.perf_counter() - start
     if what == LAYERS:
         x = model.wte(idx)
         for layer in model.layers:
@@ -77,7 +103,10 @@ def main() -> None:
         gap = (model(idx[:2]) - model.forward_recurrent(idx[:2])).abs().max().item()
     print(f"max |parallel - recurrent| logits: {gap:.2e}")
 
-    for what in (WHOLE, LAYERS, SCAN):
+    with torch.no_grad():
+        gap = (model(idx[:2, :64]) - tokenwise_logits(model, idx[:2, :64])).abs().max().item()
+    print(f"max |parallel - token by token| logits: {gap:.2e}")
+    for what in (TOKENWISE, WHOLE, LAYERS, SCAN):
         times = {False: [], True: []}
         for i in range(args.repeats + 1):
             for recurrent in ((False, True) if i % 2 == 0 else (True, False)):  # alternate who goes first
