@@ -106,6 +106,7 @@ def is_lm(data: dict[str, Any]) -> bool:
 def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
     if "model" not in data or not isinstance(data["model"], dict):
         raise GraphemeError(f"{where}: a language-model config needs a [model] table with kind")
+    model = models.model_config(data["model"], where)
     sections = {}
     for section, table in data.items():
         if section == "model":
@@ -121,7 +122,7 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
                 raise GraphemeError(f"{where}: unknown key {key!r} in [{section}] (expected one of {sorted(hints)})")
             setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
         sections[section] = target
-    cfg = LMConfig(kind=data["model"]["kind"], model=models.model_config(data["model"], where), **sections)
+    cfg = LMConfig(kind=data["model"]["kind"], model=model, **sections)
     _validate(cfg, where)
     return cfg
 

@@ -32,6 +32,8 @@ def model_config(table: dict[str, Any], where: str):
     kind = table.get("kind")
     if not isinstance(kind, str):
         raise GraphemeError(f"{where}: [model] needs kind = one of {sorted(KINDS)}")
+    if kind not in KINDS:
+        raise GraphemeError(f"{where}: [model] kind = {kind!r} is not one of {sorted(KINDS)} (or 'brain')")
     _, cfg_cls = classes(kind)
     hints = typing.get_type_hints(cfg_cls)
     values = {}
