@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grapheme_lab",
         formatter_class=CommandListFormatter,
-        description="grapheme_lab: a verified symbolic-math curriculum, its models and tools.",
+        description="grapheme_lab: a symbolic-math curriculum, its models, and language models.",
     )
     parser.add_argument("--version", action="version", version=f"grapheme_lab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

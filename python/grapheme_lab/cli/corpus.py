@@ -15,7 +15,7 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("corpus", help="tokenize documents into train/val/test shards for a language model")
+    p = sub.add_parser("corpus", help="tokenize documents into train/val/test shards")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
 
     q = csub.add_parser("prepare", help="normalise, split and tokenize documents into a corpus directory")

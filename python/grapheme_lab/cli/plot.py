@@ -7,7 +7,7 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plot", help="draw a training log: loss and validation accuracy (or bits per byte) over the steps")
+    p = sub.add_parser("plot", help="draw a training log's loss and validation curves")
     p.add_argument("log", metavar="LOG", help="the JSONL metrics log written by `train` ([paths] log_file)")
     p.add_argument("--output", default="curves.png", metavar="PNG", help="the image to write (default curves.png)")
     p.set_defaults(run=run)
