@@ -9,29 +9,30 @@ import torch
 
 
 class Windows:
-    """Batches of ``batch`` windows of ``length`` + 1 tokens from the shards of one split:
-    (inputs [B, length], targets [B, length]). A window may cross a document boundary, as in
-    nanoGPT: each document starts with its <|bos|>, which tells the model a new one begins."""
+    """Batches of windows of ``length`` + 1 tokens from the shards of one split: (inputs [b,
+    length], targets [b, length]). A window may cross a document boundary, as in nanoGPT: each
+    document starts with its <|bos|>, which tells the model a new one begins. Every rank draws
+    the same global batch of ``batch`` windows and keeps its share (rows rank, rank + world,
+    ...), so N processes train on what one process would."""
 
     def __init__(self, shards: list[np.ndarray], length: int, batch: int, seed: int, rank: int = 0,
-                 where: str = "the training split"):
+                 world: int = 1, where: str = "the training split"):
         self.shards = [s for s in shards if len(s) > length]
         if not self.shards:
             longest = max((len(s) for s in shards), default=0)
             raise ValueError(f"{where} has {longest:,} tokens in its largest shard, fewer than a window of "
                              f"sequence_len + 1 = {length + 1}: lower [model] sequence_len or add text")
-        self.length, self.batch = length, batch
+        self.length, self.batch, self.rank, self.world = length, batch, rank, world
         sizes = torch.tensor([len(s) - length for s in self.shards], dtype=torch.float64)
         self.weights = sizes / sizes.sum()
-        self.generator = torch.Generator().manual_seed(seed * 1_000_003 + rank)
+        self.generator = torch.Generator().manual_seed(seed)
 
     def next(self, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
         which = torch.multinomial(self.weights, self.batch, replacement=True, generator=self.generator)
-        rows = []
-        for i in which.tolist():
-            shard = self.shards[i]
-            start = int(torch.randint(len(shard) - self.length, (1,), generator=self.generator))
-            rows.append(np.asarray(shard[start : start + self.length + 1], dtype=np.int64))
+        where = [(i, int(torch.randint(len(self.shards[i]) - self.length, (1,), generator=self.generator)))
+                 for i in which.tolist()]
+        rows = [np.asarray(self.shards[i][start : start + self.length + 1], dtype=np.int64)
+                for i, start in where[self.rank :: self.world]]
         w = torch.from_numpy(np.stack(rows)).to(device)
         return w[:, :-1], w[:, 1:]
 

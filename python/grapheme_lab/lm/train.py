@@ -7,8 +7,8 @@ step; every ``eval_every`` steps the validation split's bits per byte, ``best.pt
 improves and early stopping after ``patience`` evaluations without; ``latest.pt`` every
 ``checkpoint_every`` steps; at the end ``final.pt`` and a summary.
 
-Under ``torchrun`` each rank draws its own windows (its seed offset by its rank) and DDP
-averages the gradients, so ``batch_size`` is the global batch. Checkpoints carry the
+Under ``torchrun`` every rank draws the same global batch and trains on its share, and DDP
+averages the gradients, so N processes take the steps one process takes. Checkpoints carry the
 optimizer, the loader's generator and the RNG states: a run resumed from ``latest.pt``
 takes the same steps as one never stopped (for a run bounded by steps, not by the clock).
 """
@@ -130,11 +130,11 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     if cfg.model.sequence_len >= longest:
         raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
                          f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
-    windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // d.world // t.grad_accum,
-                      t.seed, d.rank)
     if t.batch_size % (d.world * t.grad_accum):
         raise ValueError(f"[training] batch_size {t.batch_size} is not a multiple of grad_accum x ranks "
                          f"({t.grad_accum} x {d.world})")
+    windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // t.grad_accum, t.seed,
+                      d.rank, d.world)
     if not corpus.documents("val"):
         raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
     optimizer = make_optimizer(cfg, raw)
@@ -166,9 +166,12 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     train_time = ck["train_time"] if ck else 0.0  # seconds spent in steps (not evaluation): tokens/s
 
     def elapsed() -> float:
-        # the ranks' mean, so that all of them stop at the same step
-        e = elapsed_before + time.time() - start
-        return d.sum(e)[0] / d.world if d.world > 1 else e
+        return elapsed_before + time.time() - start
+
+    def clock() -> float:
+        # the ranks' mean, so that all of them pick the same rate and stop at the same step
+        # (a collective: every rank calls it at the same point)
+        return d.sum(elapsed())[0] / d.world if d.world > 1 else elapsed()
 
     def save(name: str, **extra: Any) -> None:
         if d.main:
@@ -205,7 +208,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     stop = None
     loss_value, logged_time = math.nan, train_time
     while stop is None:
-        now = elapsed()
+        now = clock()
         if t.max_steps and step >= t.max_steps:
             stop = f"{t.max_steps} steps"
             break
