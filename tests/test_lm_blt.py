@@ -4,8 +4,10 @@ model, and a run end to end (entropy model, BLT, sample, evaluate)."""
 
 from __future__ import annotations
 
+import filecmp
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +20,7 @@ from grapheme_lab.lm.checkpoint import load, load_model
 from grapheme_lab.lm.train import make_optimizer, train
 
 torch.set_num_threads(1)
+ROOT = Path(__file__).resolve().parents[1]
 V, T = 50, 40
 
 
@@ -174,8 +177,22 @@ def test_entropy_model_then_blt_then_sample_and_evaluate(tmp_path, corpus, capsy
     assert "mean patch length" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["blt_entropy", "blt_quickstart", "byte_gpt_quickstart"])
+def test_shipped_byte_configs_load_and_match_package_copies(name):
+    shipped = ROOT / "configs" / f"{name}.toml"
+    assert filecmp.cmp(shipped, ROOT / "python" / "grapheme_lab" / "configs" / f"{name}.toml", shallow=False)
+    data = LC.read_toml(shipped)
+    if data["model"]["kind"] == "blt":  # its entropy model's config, as if read from the checkpoint it names
+        data["model"]["entropy_gpt"] = {k: v for k, v in LC.read_toml(ROOT / "configs" / "blt_entropy.toml")
+                                        ["model"].items() if k != "kind"}
+    cfg = LC.from_dict(data, str(shipped))
+    assert cfg.data.vocab_size == 257 and cfg.model.sequence_len == 256
+
+
 def test_blt_config_needs_its_entropy_model():
     with pytest.raises(ValueError, match="entropy_model must name"):
         BLTConfig()
+    with pytest.raises(ValueError, match="train the entropy model first"):
+        BLTConfig(entropy_model="nowhere/final.pt")
     with pytest.raises(ValueError, match="patching"):
         BLTConfig(entropy_gpt={"n_layer": 1}, patching="static")

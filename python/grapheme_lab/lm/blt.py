@@ -88,8 +88,13 @@ class BLTConfig:
 
 
 def entropy_config_of(path: str) -> dict:
+    from pathlib import Path
+
     from grapheme_lab.lm.checkpoint import load
 
+    if not Path(path).is_file():
+        raise ValueError(f"[model] entropy_model {path!r} does not exist: train the entropy model first "
+                         "(python -m grapheme_lab train --config configs/blt_entropy.toml)")
     ck = load(path)
     if ck["kind"] != "gpt" or ck["tokenizer"] != "bytes":
         raise ValueError(f"{path}: the entropy model must be a byte-level gpt, not a {ck['kind']} "
