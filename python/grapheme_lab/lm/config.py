@@ -49,7 +49,7 @@ class OptimizerConfig:
 @dataclasses.dataclass
 class DataConfig:
     corpus: str = "data/lm/shakespeare"  # a prepared corpus; absent: the embedded one is prepared there
-    vocab_size: int = 4096  # of the tokenizer trained when the embedded corpus is prepared
+    vocab_size: int = 4096  # of the tokenizer trained when the embedded corpus is prepared (257: bytes)
 
 
 @dataclasses.dataclass

@@ -637,7 +637,8 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
 
 def ensure_embedded(output, vocab_size: int = 4096, progress: bool = True) -> Corpus:
     """The embedded corpus prepared at ``output`` with a BPE tokenizer of
-    ``vocab_size``: opened when it is there and complete, else (re)prepared."""
+    ``vocab_size`` (257: the byte tokenizer): opened when it is there and complete, else
+    (re)prepared."""
     output = Path(output)
     if (output / MANIFEST).is_file():
         try:
@@ -650,4 +651,5 @@ def ensure_embedded(output, vocab_size: int = 4096, progress: bool = True) -> Co
                                  "ensure_embedded will not replace it")
             if corpus.vocab_size == vocab_size:
                 return corpus
-    return prepare(None, output, vocab_size=vocab_size, progress=progress)
+    tokenizer = "bytes" if vocab_size == ByteTokenizer.vocab_size else None  # byte-level models' corpus
+    return prepare(None, output, tokenizer=tokenizer, vocab_size=vocab_size, progress=progress)

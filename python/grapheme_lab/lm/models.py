@@ -16,6 +16,7 @@ from grapheme_lab.config import check_type
 KINDS: dict[str, tuple[str, str, str]] = {
     "gpt": ("grapheme_lab.lm.gpt", "GPT", "GPTConfig"),
     "thyme": ("grapheme_lab.lm.thyme", "Thyme", "ThymeConfig"),
+    "blt": ("grapheme_lab.lm.blt", "BLT", "BLTConfig"),
 }
 
 

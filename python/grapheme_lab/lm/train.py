@@ -126,6 +126,10 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     corpus = open_corpus(cfg, log)
     cfg.model.vocab_size = corpus.vocab_size
     raw = models.build(cfg.kind, cfg.model).to(d.device)
+    if ck is None and hasattr(raw, "load_frozen_parts"):
+        # a kind built on another checkpoint (the BLT's frozen entropy model) reads its weights
+        # once here; its own checkpoints carry them, so resuming and loading need nothing else
+        log.line(raw.load_frozen_parts())
     longest = max(doc.end - doc.start for doc in corpus.documents("train"))
     if cfg.model.sequence_len >= longest:
         raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
@@ -197,9 +201,12 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             save("best.pt", val_bpb=s.bpb)
         else:
             bad_evals += 1
-        log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token)"
+        extra = raw.eval_metrics() if hasattr(raw, "eval_metrics") else {}  # e.g. the BLT's mean patch length
+        note = "".join(f", {k.replace('_', ' ')} {v:.2f}" for k, v in extra.items())
+        log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token){note}"
                  + (" *" if improved else ""))
-        log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3))
+        log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3),
+                    **extra)
         last_eval[:] = [step, s]
         return s
 
