@@ -24,7 +24,7 @@ def add_sampling_arguments(p: argparse.ArgumentParser) -> None:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "chat",
-        help="chat with a language model in the terminal, with the engine as its calculator",
+        help="chat with a model in the terminal; the engine is its calculator",
         description="Chat with a model trained on the chat format. Type a message and Enter; /reset starts "
                     "over, /save FILE writes the transcript (JSON lines), /quit or Ctrl-D leaves.",
     )

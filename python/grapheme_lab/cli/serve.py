@@ -12,7 +12,7 @@ from grapheme_lab.cli.chat import add_sampling_arguments, limits_of, sampling_of
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
-        help="serve a chat model over HTTP (OpenAI's /v1/chat/completions, Ollama's /api/chat) with a web page",
+        help="serve a chat model: OpenAI and Ollama APIs, a web page",
         description="Serve a chat model: POST /v1/chat/completions (OpenAI), /api/chat and /api/generate "
                     "(Ollama), GET /v1/models, /api/tags, /health, and a chat page at /. Bound to loopback "
                     "unless --host says otherwise.",
