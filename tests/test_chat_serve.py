@@ -47,6 +47,18 @@ def request(server, method, path, body=None, raw: bytes | None = None, timeout=3
         conn.close()
 
 
+def poll(server, want: int, method="GET", path="/health", body=None, seconds=10.0) -> int:
+    """Requests until the status is ``want`` (bounded): a refused connection may also be a reset."""
+    deadline, status = time.monotonic() + seconds, None
+    while time.monotonic() < deadline and status != want:
+        try:
+            status = request(server, method, path, body, timeout=5)[0]
+        except OSError:  # the server answered 503 and closed before reading the request
+            status = None
+        time.sleep(0.05)
+    return status
+
+
 def sse_chunks(payload: bytes) -> list:
     events = [e[len("data: "):] for e in payload.decode().split("\n\n") if e.startswith("data: ")]
     assert events[-1] == "[DONE]"
@@ -138,29 +150,25 @@ def test_connections_past_the_bound_get_503_and_a_dropped_stream_frees_its_slot(
     srv = ChatServer(agent, "127.0.0.1", 0, "tiny", max_concurrent=1, max_connections=1, socket_timeout=3).start()
     try:
         idle = socket.create_connection(srv.server_address[:2], timeout=5)  # holds the only connection
-        deadline = time.monotonic() + 5
-        status = None
-        while time.monotonic() < deadline and status != 503:
-            status = request(srv, "GET", "/health")[0]
-            time.sleep(0.05)
-        assert status == 503
+        assert poll(srv, 503) == 503
         idle.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and status != 200:
-            status = request(srv, "GET", "/health")[0]
-            time.sleep(0.05)
-        assert status == 200
+        assert poll(srv, 200) == 200
         # a client that reads one chunk of a stream and leaves
-        conn = http.client.HTTPConnection(*srv.server_address[:2], timeout=10)
-        conn.request("POST", "/v1/chat/completions", json.dumps({"messages": HI, "stream": True}))
-        conn.getresponse().read(10)
-        conn.close()
-        # the only connection frees when the stream's thread ends; then a reply has its slot again
         deadline, status = time.monotonic() + 10, None
-        while time.monotonic() < deadline and status != 200:
-            status = request(srv, "POST", "/v1/chat/completions", {"messages": HI, "max_tokens": 2})[0]
-            time.sleep(0.05)
+        while time.monotonic() < deadline and status != 200:  # until the last request's thread has ended
+            conn = http.client.HTTPConnection(*srv.server_address[:2], timeout=10)
+            try:
+                conn.request("POST", "/v1/chat/completions", json.dumps({"messages": HI, "stream": True}))
+                resp = conn.getresponse()
+                status = resp.status
+                resp.read(10)
+            except OSError:
+                time.sleep(0.05)
+            finally:
+                conn.close()
         assert status == 200
+        # the only connection frees when the stream's thread ends; then a reply has its slot again
+        assert poll(srv, 200, "POST", "/v1/chat/completions", {"messages": HI, "max_tokens": 2}) == 200
         assert srv.slots.acquire(timeout=5)  # the slot came back
         srv.slots.release()
     finally:
