@@ -35,7 +35,7 @@ def learning_config(tmp_path, seed: int = SEED) -> C.Config:
 
 
 def test_a_tiny_brain_learns_level_1(tmp_path):
-    """Floor and steps were chosen by trying (2026-12-06, a 2-core machine under a load of
+    """Floor and steps were chosen by trying (2026-12-07, a 2-core machine under a load of
     5-8, one thread): with these settings and seeds 0, 1, 2, 3 (the training and the data
     seed alike) the final validation accuracy after 1,152-1,212 steps was 33.3%, 23.6%,
     36.3% and 20.5% (mean 28.4%, 135-165 validation rows), in 25-27 s a run; the untrained

@@ -39,7 +39,7 @@ def test_evaluate_table_on_a_split_and_a_file(trained, capsys):
         ged, bad = float(r[6]), float(r[7].rstrip("%"))
         assert n > 0 and 0 <= acc <= 100 and ged >= 0 and 0 <= bad <= 100
         assert 0 <= clean_n <= n and share == pytest.approx(100 * (1 - clean_n / n), abs=0.05)
-    assert "training rows of levels 1, 2: the config's train split, generated in memory" in out
+    assert "training rows: levels 1, 2, the config's train split, generated in memory" in out
     edge = trained / "edge.jsonl"
     edge.write_text((trained / "data" / "test" / "level_2.jsonl").read_text().splitlines()[0] + "\n")
     assert main(["evaluate", "--model", ck, "--data", str(edge), "--beam", "3"]) == 0
@@ -54,7 +54,7 @@ def test_evaluate_counts_rows_of_the_given_train_data_as_contaminated(trained, c
     assert main(["evaluate", "--model", ck, "--data", test, "--train", test]) == 0
     out = capsys.readouterr().out
     assert [r[3:6] for r in table_rows(out)] == [["0", "-", "100.0%"]] * 2  # every row is a training row
-    assert f"training rows of levels 1, 2: {test})" in out
+    assert f"training rows: levels 1, 2, {test}\n" in out
 
 
 def test_validate_model_still_scores_with_a_deprecation_note(trained, capsys):

@@ -163,7 +163,7 @@ def main(args: argparse.Namespace) -> int:
     print(table(results))
     asked = {"sites": " or one of its sites", "steps": " or one of its steps"}.get(cfg.data.target, "")
     levels = ", ".join(map(str, train_rows)) or "none"
-    print(f"clean: rows whose question training never asked, as a training row's question{asked} "
-          f"(training rows of levels {levels}: {train_from})")
+    print(f"clean: rows whose question training never asked, as a training row's question{asked}")
+    print(f"training rows: levels {levels}, {train_from}")
     sys.stdout.flush()
     return 0
