@@ -11,11 +11,10 @@ import time
 
 
 def _cpu_times() -> tuple[int, int]:
-    """(free, total) jiffies of all CPUs together, from the first line of /proc/stat. Time
-    given to niced processes counts as free: they yield their core to a run at normal priority."""
+    """(idle, total) jiffies of all CPUs together, from the first line of /proc/stat."""
     with open("/proc/stat") as f:
         user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
-    return idle + iowait + nice, user + nice + system + idle + iowait + irq + softirq + steal
+    return idle + iowait, user + nice + system + idle + iowait + irq + softirq + steal
 
 
 def idle_cpus(interval: float = 0.25) -> float | None:
