@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of two revisions of the package on one config at equal wall time: both trained at once
-# (so they share the machine, its GPU included), then each validated on every level's test
-# split. A is the `python/` tree of REV (a git revision), B the working tree; the compiled
+# (so they share the machine, its GPU included), then each scored on every level's val split
+# (an A/B is a decision: the test split is only for reporting what was kept, docs/training.md). A is the `python/` tree of REV (a git revision), B the working tree; the compiled
 # core is the working tree's for both (so REV must not differ in rust/).
 # Usage: benches/brain_config_ab.sh REV CONFIG MINUTES [OUT_DIR]
 #   e.g. benches/brain_config_ab.sh b24039b configs/full.toml 6 runs/level7_ab
@@ -27,9 +27,10 @@ arm() {  # name, python tree
   PYTHONPATH=$2 python -m grapheme_lab train --config configs/ab.toml --verbose > train.out 2>&1
   echo "train rc=$? wall $(( $(date +%s) - start )) s" >> train.out
   local ckpt; ckpt=$(sed -n 's/^output_dir = "\(.*\)"/\1/p' configs/ab.toml)/final.pt
-  # `validate --model`, not `evaluate`: the older commit under comparison may not know `evaluate`
-  for f in gen/test/level_*.jsonl; do
-    PYTHONPATH=$2 python -m grapheme_lab validate --model "$ckpt" --data "$f" | tail -1
+  # `validate --model`, not `evaluate`: the older commit under comparison may not know `evaluate`;
+  # the table's level lines only (a newer one prints notes under the table)
+  for f in gen/val/level_*.jsonl; do
+    PYTHONPATH=$2 python -m grapheme_lab validate --model "$ckpt" --data "$f" | grep -E '^ +[0-9]+ '
   done > validate.out
   echo "total wall $(( $(date +%s) - start )) s" >> validate.out
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of the brain's losses at equal wall time: `ce` vs `ged+ce` on level 1 with the quickstart
 # model, both arms started together (so they share the machine's load), 3 minutes each, then
-# scored on the held-out level-1 test rows. One thread each: with two threads each on two cores,
+# scored on the level-1 val rows (a decision: the test split only reports what was kept). One thread each: with two threads each on two cores,
 # `ce` made 187 steps in 3 minutes (2026-12-05). Usage: benches/brain_loss_ab.sh [OUT_DIR] [MINUTES]
 set -euo pipefail
 out=${1:-runs/loss_ab}; minutes=${2:-3}
@@ -22,9 +22,9 @@ python -m grapheme_lab train --config ab_ce.toml > out_ce.txt 2>&1 &
 python -m grapheme_lab train --config ab_ged_ce.toml > out_ged_ce.txt 2>&1 &
 wait
 uptime
-[ -d data/qs/test ] || python -m grapheme_lab generate --level 1 --samples 50000 --output data/qs --quiet
+[ -d data/qs/val ] || python -m grapheme_lab generate --level 1 --samples 50000 --output data/qs --quiet
 for n in ce ged_ce; do
-  python -m grapheme_lab evaluate --model "ck_$n/final.pt" --data data/qs/test/level_1.jsonl
+  python -m grapheme_lab evaluate --model "ck_$n/final.pt" --data data/qs/val/level_1.jsonl
   python - "$n" <<'PY'
 import json, sys
 n = sys.argv[1]

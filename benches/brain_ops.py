@@ -1,5 +1,6 @@
-"""Test accuracy of a brain checkpoint by the kinds of operation a row needs, and by its
-number of operations, engine-judged like `evaluate`.
+"""Accuracy of a brain checkpoint by the kinds of operation a row needs, and by its
+number of operations, engine-judged like `evaluate`; on val rows when it picks what to
+change next (decisions are made on val, the test split only reports, docs/training.md).
 
 A level-1 row has one operation; a level-2 row two to a dozen. A row counts under every
 kind of operation it holds, so on level 2 the table reads "accuracy of the rows that
@@ -10,7 +11,7 @@ for one that solves a step site by site, a table scores each site on its own, an
 last one counts the wrong rows by the operators of the sites they hold that are wrong on
 their own (a row counts under each).
 
-    python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/test/level_1.jsonl
+    python benches/brain_ops.py --model checkpoints/quickstart/final.pt --data data/qs/val/level_1.jsonl
 """
 
 from __future__ import annotations

@@ -24,7 +24,12 @@ def tiny_corpus(tmp: Path, n_docs: int = 6, words: int = 300, tokenizer: str = "
 def lm_config(tmp: Path, corpus_dir: Path, kind: str = "gpt", **training) -> dict:
     model = {"gpt": {"kind": "gpt", "sequence_len": 32, "n_layer": 2, "n_embd": 32, "head_dim": 16},
              "thyme": {"kind": "thyme", "sequence_len": 32, "n_layer": 2, "n_embd": 32},
-             "turngpt": {"kind": "turngpt", "sequence_len": 32, "n_layer": 2, "n_embd": 32, "head_dim": 16}}[kind]
+             "turngpt": {"kind": "turngpt", "sequence_len": 32, "n_layer": 2, "n_embd": 32, "head_dim": 16},
+
+             # the entropy model's checkpoint is the test's to train and name (entropy_model)
+             "blt": {"kind": "blt", "sequence_len": 32, "d_local": 32, "d_latent": 32, "head_dim": 16,
+                     "n_latent": 1, "n_local_decoder": 1, "hash_buckets": 64, "entropy_threshold": 1.5,
+                     "max_patch_len": 8}}[kind]
     return {
         "model": dict(model),
         "training": {"batch_size": 4, "max_steps": 6, "eval_every": 3, "eval_tokens": 256, "log_every": 2,

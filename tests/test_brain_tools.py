@@ -35,8 +35,11 @@ def test_evaluate_table_on_a_split_and_a_file(trained, capsys):
     rows = table_rows(out)
     assert [r[0] for r in rows] == ["1", "2"] and all(int(r[1]) > 2 for r in rows)
     for r in rows:
-        n, acc, ged, bad = int(r[1]), float(r[2].rstrip("%")), float(r[3]), float(r[4].rstrip("%"))
+        n, acc, clean_n, share = int(r[1]), float(r[2].rstrip("%")), int(r[3]), float(r[5].rstrip("%"))
+        ged, bad = float(r[6]), float(r[7].rstrip("%"))
         assert n > 0 and 0 <= acc <= 100 and ged >= 0 and 0 <= bad <= 100
+        assert 0 <= clean_n <= n and share == pytest.approx(100 * (1 - clean_n / n), abs=0.05)
+    assert "training rows: levels 1, 2, the config's train split, generated in memory" in out
     edge = trained / "edge.jsonl"
     edge.write_text((trained / "data" / "test" / "level_2.jsonl").read_text().splitlines()[0] + "\n")
     assert main(["evaluate", "--model", ck, "--data", str(edge), "--beam", "3"]) == 0
@@ -44,6 +47,14 @@ def test_evaluate_table_on_a_split_and_a_file(trained, capsys):
     assert "beam 3" in out and [r[:2] for r in table_rows(out)] == [["2", "1"]]
     assert main(["evaluate", "--model", ck, "--data", str(trained / "data" / "test"), "--limit", "2"]) == 0
     assert [r[1] for r in table_rows(capsys.readouterr().out)] == ["2", "2"]
+
+
+def test_evaluate_counts_rows_of_the_given_train_data_as_contaminated(trained, capsys):
+    ck, test = str(trained / "ck" / "final.pt"), str(trained / "data" / "test")
+    assert main(["evaluate", "--model", ck, "--data", test, "--train", test]) == 0
+    out = capsys.readouterr().out
+    assert [r[3:6] for r in table_rows(out)] == [["0", "-", "100.0%"]] * 2  # every row is a training row
+    assert f"training rows: levels 1, 2, {test}\n" in out
 
 
 def test_validate_model_still_scores_with_a_deprecation_note(trained, capsys):

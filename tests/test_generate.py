@@ -220,3 +220,51 @@ def test_roots_satisfy_the_equation_in_sympy():
         if real_roots:  # SymPy finds them all for these families: the same set
             assert len(real_roots) == len(row["solutions"]), row
             assert all(close(a, b, 1e-8) for a, b in zip(real_roots, row["solutions"])), row
+
+
+def test_a_rerun_removes_the_temp_files_of_a_killed_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # A process that is gone: its temp files are stale. Our own live process's are not.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / "train").mkdir()
+    stale = [
+        tmp_path / "train" / f".level_1.jsonl.{dead_pid}-abcd_123.tmp",
+        tmp_path / f".manifest.json.{dead_pid}-zz99zz99.tmp",
+        tmp_path / "train" / ".level_1.jsonl.k3j4h5g6.tmp",  # from a version without the PID
+    ]
+    kept = [
+        tmp_path / "train" / f".level_1.jsonl.{os.getpid()}-abcd_123.tmp",  # a live writer's
+        tmp_path / "train" / f".notes.txt.{dead_pid}-abcd_123.tmp",  # not a data set file
+        tmp_path / "train" / "level_1.tmp",  # not our pattern
+    ]
+    for p in stale + kept:
+        p.write_text("partial")
+    gen.write_dataset(tmp_path, levels=[1], sizes={1: 20}, progress=False)
+    assert [p for p in stale if p.exists()] == []
+    assert all(p.exists() for p in kept)
+    assert not [p for p in tmp_path.rglob("*.tmp") if p not in kept]
+
+
+def test_a_sigkilled_generate_leaves_temp_files_that_the_next_run_removes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys; from grapheme_lab import generate as g\n"
+        "g.write_dataset(sys.argv[1], levels=[4], sizes={4: 10**7}, progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.rglob("*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert list(tmp_path.rglob("*.tmp")), "the killed run left its temp files"
+    gen.write_dataset(tmp_path, levels=[1], sizes={1: 20}, progress=False)
+    assert list(tmp_path.rglob("*.tmp")) == []

@@ -12,7 +12,12 @@ from grapheme_lab.lm import models
 def tiny(kind: str):
     _, cfg_cls = models.classes(kind)
     sizes = {"gpt": dict(n_layer=2, n_embd=32, head_dim=16), "thyme": dict(n_layer=2, n_embd=32),
-             "turngpt": dict(n_layer=2, n_embd=32, head_dim=16)}[kind]
+             "turngpt": dict(n_layer=2, n_embd=32, head_dim=16),
+
+             # an untrained entropy model is near-uniform: patches of 3 from the length limit
+             "blt": dict(entropy_gpt=dict(n_layer=1, n_embd=32, head_dim=16), entropy_threshold=99.0,
+                         max_patch_len=3, d_local=32, d_latent=32, head_dim=16, n_latent=1, n_local_decoder=1,
+                         hash_buckets=64)}[kind]
     torch.manual_seed(0)
     m = models.build(kind, cfg_cls(vocab_size=50, sequence_len=40, **sizes))
     for p in m.parameters():

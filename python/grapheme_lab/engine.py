@@ -106,7 +106,8 @@ def quadrature(expr: ExprLike, var: str, lo: float, hi: float) -> tuple[float, f
 def solve(equation: ExprLike, var: str) -> list[float]:
     """Real roots of ``(= lhs rhs)`` (or of ``expr = 0``), sorted, each verified
     by substitution. Linear and quadratic equations are solved exactly,
-    polynomials by root isolation, anything else numerically on [-100, 100]."""
+    rational roots of polynomials exactly and the rest by Aberth's method (up to
+    degree 64), anything else numerically on [-100, 100]."""
     return _core.engine_solve(equation, var)
 
 

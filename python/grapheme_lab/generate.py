@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grapheme_lab import _core, __version__
-from grapheme_lab.atomic import atomic_write
+from grapheme_lab.atomic import atomic_write, remove_stale_temp_files, temp_prefix
 
 LEVELS = tuple(range(1, 8))
 #: Rows per level when no size is given (10k/50k/50k/100k/100k/100k/100k).
@@ -148,7 +148,7 @@ class _AtomicWriter:
     def __init__(self, target: Path) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
         self.tmp = Path(tmp)
         self.file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self.sha = hashlib.sha256()
@@ -167,6 +167,21 @@ class _AtomicWriter:
     def abort(self) -> None:
         self.file.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def _is_dataset_file(name: str) -> bool:
+    return name == "manifest.json" or (name.startswith("level_") and name.endswith(".jsonl") and name[6:-6].isdigit())
+
+
+def remove_stale_temp_files_of_dataset(out: Path) -> list[Path]:
+    """The temporary files that a killed ``generate`` left in ``out`` (its
+    manifest's and its level files', in ``out`` and the split folders), removed:
+    only our own names (``.level_N.jsonl.PID-XXXXXXXX.tmp``,
+    ``.manifest.json.PID-XXXXXXXX.tmp``) whose process is gone."""
+    removed = remove_stale_temp_files(out, _is_dataset_file)
+    for split in SPLITS:
+        removed += remove_stale_temp_files(out / split, _is_dataset_file)
+    return removed
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
@@ -208,6 +223,7 @@ def write_dataset(
     from tqdm import tqdm
 
     out = Path(output)
+    remove_stale_temp_files_of_dataset(out)
     sizes = {lv: DEFAULT_SIZES[lv] if sizes is None or lv not in sizes else sizes[lv] for lv in levels}
     for lv in levels:
         _check_level(lv)

@@ -1,28 +1,25 @@
-//! Derivatives, antiderivatives and definite integrals, on canonical nodes.
+//! Derivatives, antiderivatives and definite integrals, on canonical nodes
+//! (the Expr-level `derive`, `antiderivative`, `integrate` and `quadrature`
+//! that read into them are in [`super::simplify`]).
 //!
-//! - [`derive`]: sum, product, power and chain rules; the result is simplified.
-//! - [`antiderivative`]: polynomials (also products of them, expanded),
+//! - [`derivative`]: sum, product, power and chain rules; the result is canonical.
+//! - [`anti`]: polynomials (also products of them, expanded),
 //!   `(a·x+b)^n` including `n = -1` (a logarithm), `sin cos tan exp ln` of a
 //!   linear argument, `c^(a·x+b)`, sums and constant multiples. `None` outside
 //!   these classes.
-//! - [`integrate`]: exact through the antiderivative (after checking that the
-//!   integrand has no pole inside the interval), adaptive Gauss–Kronrod (7/15)
-//!   quadrature with an error estimate otherwise.
+//! - [`exact_integral`] through the antiderivative (after checking that the
+//!   integrand has no pole inside the interval), [`quadrature_node`]: adaptive
+//!   Gauss–Kronrod (7/15) quadrature with an error estimate otherwise.
 
-use super::canon::{add, func, mul, pow, rebuild_mul, to_canon, to_expr, Held, Node};
-use super::eval::function;
-use super::expr::{check_limits, Expr, Func};
+use super::compile::Program;
+use super::canon::{add, func, mul, pow, rebuild_mul, to_expr, Held, Node};
+use super::expr::Func;
+use super::functions::function;
+use super::limits::{charge, MAX_POLY_DEGREE};
 use super::number::{domain, fmt_num, Num};
 use crate::error::{Error, ErrorKind, Result};
 
-/// The derivative of `e` with respect to `var`, simplified: `(derive (^ x 2) x)` is `(* 2 x)`.
-pub fn derive(e: &Expr, var: &str) -> Result<Expr> {
-    check_limits(e)?;
-    check_var(var)?;
-    Ok(to_expr(&derivative(&to_canon(e)?, var)?))
-}
-
-fn check_var(var: &str) -> Result<()> {
+pub(crate) fn check_var(var: &str) -> Result<()> {
     let ok = var.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && var != "pi"
@@ -48,6 +45,7 @@ fn neg(a: Node) -> Result<Node> {
 
 /// d/d`var` of a canonical node, canonical.
 pub(crate) fn derivative(n: &Node, var: &str) -> Result<Node> {
+    charge(1)?;
     if !n.contains(var) {
         return Ok(Node::int(0));
     }
@@ -68,6 +66,9 @@ pub(crate) fn derivative(n: &Node, var: &str) -> Result<Node> {
                 .iter()
                 .map(|(b, e)| pow(b.clone(), e.clone()))
                 .collect::<Result<_>>()?;
+            // Each power is copied into every other factor's term: n copies of everything.
+            let copied: usize = powers.iter().map(Node::size).sum();
+            charge((copied * powers.len()) as u64)?;
             let mut items = Vec::new();
             for (i, (b, e)) in m.factors.iter().enumerate() {
                 if !b.contains(var) && !e.contains(var) {
@@ -150,18 +151,9 @@ fn power_derivative(b: &Node, e: &Node, var: &str) -> Result<Node> {
 /// Where an antiderivative stops being valid: linear arguments whose zero is a
 /// pole (`1/(a·x+b)`, negative powers), and tangent arguments (poles at pi/2 + k·pi).
 #[derive(Default)]
-struct Poles {
+pub(crate) struct Poles {
     zeros: Vec<Node>,
     tangents: Vec<Node>,
-}
-
-/// An antiderivative of `e` with respect to `var` (no constant added), or
-/// `None` when `e` is outside the classes the engine integrates in closed form.
-pub fn antiderivative(e: &Expr, var: &str) -> Result<Option<Expr>> {
-    check_limits(e)?;
-    check_var(var)?;
-    let mut poles = Poles::default();
-    Ok(anti(&to_canon(e)?, var, &mut poles)?.map(|f| to_expr(&f)))
 }
 
 /// `a·x + k` for a node linear in `var`: (a, k), a free of `var` and not 0.
@@ -177,7 +169,7 @@ fn linear(n: &Node, var: &str) -> Result<Option<(Node, Node)>> {
     Ok(Some((a, k)))
 }
 
-fn anti(n: &Node, var: &str, poles: &mut Poles) -> Result<Option<Node>> {
+pub(crate) fn anti(n: &Node, var: &str, poles: &mut Poles) -> Result<Option<Node>> {
     if !n.contains(var) {
         return Ok(Some(mul(vec![n.clone(), Node::sym(var)])?));
     }
@@ -266,8 +258,6 @@ fn anti_core(n: &Node, var: &str, poles: &mut Poles) -> Result<Option<Node>> {
     anti_polynomial(n, var)
 }
 
-/// Most degree a polynomial is expanded to.
-const MAX_POLY_DEGREE: usize = 64;
 
 /// The coefficients (lowest degree first) of `n` as a polynomial in `var` with
 /// numeric coefficients, expanding products and integer powers; `None` if it is not one.
@@ -297,7 +287,7 @@ pub(crate) fn polynomial(n: &Node, var: &str) -> Result<Option<Vec<Num>>> {
                 }
                 let Some(p) = polynomial(b, var)? else { return Ok(None) };
                 for _ in 0..k {
-                    acc = multiply(&acc, &p);
+                    acc = multiply(&acc, &p)?;
                     if acc.len() > MAX_POLY_DEGREE + 1 {
                         return Ok(None);
                     }
@@ -318,14 +308,15 @@ fn add_into(acc: &mut Vec<Num>, p: &[Num], scale: Num) {
     }
 }
 
-fn multiply(p: &[Num], q: &[Num]) -> Vec<Num> {
+fn multiply(p: &[Num], q: &[Num]) -> Result<Vec<Num>> {
+    charge((p.len() * q.len()) as u64)?;
     let mut out = vec![Num::ZERO; p.len() + q.len() - 1];
     for (i, a) in p.iter().enumerate() {
         for (j, b) in q.iter().enumerate() {
             out[i + j] = out[i + j].add(a.mul(*b));
         }
     }
-    out
+    Ok(out)
 }
 
 fn anti_polynomial(n: &Node, var: &str) -> Result<Option<Node>> {
@@ -374,7 +365,7 @@ pub(crate) fn eval_node(n: &Node, var: &str, x: Num) -> Result<Num> {
 }
 
 /// An f64 as an exact number when it is an integer (so integer bounds stay exact).
-fn bound_num(x: f64) -> Num {
+pub(crate) fn bound_num(x: f64) -> Num {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         Num::int(x as i64)
     } else {
@@ -411,27 +402,7 @@ fn check_poles(poles: &Poles, var: &str, lo: f64, hi: f64) -> Result<()> {
     Ok(())
 }
 
-/// The definite integral of `e` over [lo, hi] with respect to `var`.
-/// Exact through the antiderivative where there is one; otherwise adaptive
-/// quadrature, which must reach a relative error of 1e-9 or the call fails.
-pub fn integrate(e: &Expr, var: &str, lo: f64, hi: f64) -> Result<f64> {
-    check_limits(e)?;
-    check_var(var)?;
-    check_bounds(lo, hi)?;
-    let n = to_canon(e)?;
-    if let Some(v) = exact_integral(&n, var, bound_num(lo), bound_num(hi))? {
-        return Ok(v.to_f64());
-    }
-    let (value, err) = quadrature_node(&n, var, lo, hi)?;
-    if err > 1e-9 * value.abs().max(1.0) {
-        return Err(Error::limit(format!(
-            "the numeric integral of {e} over [{lo}, {hi}] did not converge: {value} ± {err:.3e} (is the integrand singular there?)"
-        )));
-    }
-    Ok(value)
-}
-
-fn check_bounds(lo: f64, hi: f64) -> Result<()> {
+pub(crate) fn check_bounds(lo: f64, hi: f64) -> Result<()> {
     if !lo.is_finite() || !hi.is_finite() {
         return Err(Error::invalid(format!("integration bounds must be finite numbers, got [{lo}, {hi}]")));
     }
@@ -440,7 +411,7 @@ fn check_bounds(lo: f64, hi: f64) -> Result<()> {
 
 /// F(hi) - F(lo) through the antiderivative: `Ok(None)` when there is none or
 /// it cannot be evaluated at the bounds; an error when the integral diverges.
-fn exact_integral(n: &Node, var: &str, lo: Num, hi: Num) -> Result<Option<Num>> {
+pub(crate) fn exact_integral(n: &Node, var: &str, lo: Num, hi: Num) -> Result<Option<Num>> {
     let mut poles = Poles::default();
     let Some(f) = anti(n, var, &mut poles)? else { return Ok(None) };
     let (l, h) = (lo.to_f64(), hi.to_f64());
@@ -449,14 +420,6 @@ fn exact_integral(n: &Node, var: &str, lo: Num, hi: Num) -> Result<Option<Num>> 
         (Ok(a), Ok(b)) => Ok(Some(a.sub(b).check("an integral")?)),
         _ => Ok(None),
     }
-}
-
-/// Adaptive Gauss–Kronrod (7/15) quadrature of `e` over [lo, hi]: (value, error estimate).
-pub fn quadrature(e: &Expr, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> {
-    check_limits(e)?;
-    check_var(var)?;
-    check_bounds(lo, hi)?;
-    quadrature_node(&to_canon(e)?, var, lo, hi)
 }
 
 const XGK: [f64; 8] = [
@@ -489,7 +452,7 @@ const WG: [f64; 4] = [
 /// Most subintervals the adaptive quadrature splits into.
 const MAX_INTERVALS: usize = 2000;
 
-fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> {
+pub(crate) fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> {
     if lo == hi {
         return Ok((0.0, 0.0));
     }
@@ -497,7 +460,7 @@ fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> 
         let (v, err) = quadrature_node(n, var, hi, lo)?;
         return Ok((-v, err));
     }
-    let prog = super::compile::Program::compile(n, var)?;
+    let prog = Program::compile(n, var)?;
     let stack = std::cell::RefCell::new(Vec::with_capacity(16));
     let f = |x: f64| -> Result<f64> {
         let y = prog.eval(x, &mut stack.borrow_mut());
@@ -512,6 +475,7 @@ fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> 
         Err(Error::new(err.kind, format!("{} (the integrand at {var} = {x})", err.message)))
     };
     let kronrod = |a: f64, b: f64| -> Result<(f64, f64)> {
+        charge(15 * prog.steps())?;
         let c = 0.5 * (a + b);
         let h = 0.5 * (b - a);
         let fc = f(c)?;
@@ -562,20 +526,17 @@ fn quadrature_node(n: &Node, var: &str, lo: f64, hi: f64) -> Result<(f64, f64)> 
     Ok((total, total_err))
 }
 
-/// `(integrate f x)` and `(integrate f x lo hi)` inside simplification: the
-/// antiderivative, the exact value, or the quadrature value; held when none applies.
-pub(crate) fn integrate_node(args: &[Expr]) -> Result<Node> {
-    let var = super::eval::variable(&args[1])?;
-    let f = to_canon(&args[0])?;
-    if args.len() == 2 {
+/// `(integrate f x)` and `(integrate f x lo hi)` inside simplification, on
+/// the canonical integrand and bounds: the antiderivative, the exact value, or
+/// the quadrature value; held when none applies.
+pub(crate) fn integrate_node(f: Node, var: &str, bounds: Option<(Node, Node)>) -> Result<Node> {
+    let Some((lo, hi)) = bounds else {
         let mut poles = Poles::default();
         return Ok(match anti(&f, var, &mut poles)? {
             Some(g) => g,
             None => Node::Held(Held::Integrate, vec![f, Node::sym(var)]),
         });
-    }
-    let lo = to_canon(&args[2])?;
-    let hi = to_canon(&args[3])?;
+    };
     let (Some(l), Some(h)) = (numeric(&lo), numeric(&hi)) else {
         return Ok(Node::Held(Held::Integrate, vec![f, Node::sym(var), lo, hi]));
     };
@@ -606,7 +567,7 @@ fn numeric(n: &Node) -> Option<Num> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::parse;
+    use crate::engine::{antiderivative, derive, integrate, parse};
 
     fn d(text: &str) -> String {
         derive(&parse(text).unwrap(), "x").unwrap().to_polish()

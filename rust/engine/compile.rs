@@ -36,6 +36,12 @@ impl Program {
         Ok(Program { ops })
     }
 
+    /// Budget steps of one evaluation: an operation here costs about an
+    /// eighth of building a node.
+    pub fn steps(&self) -> u64 {
+        self.ops.len() as u64 / 8 + 1
+    }
+
     /// The value at `x`; `stack` is scratch space reused across calls.
     pub fn eval(&self, x: f64, stack: &mut Vec<f64>) -> f64 {
         stack.clear();

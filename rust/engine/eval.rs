@@ -4,8 +4,10 @@
 //! result overflows; the result is returned as f64. Errors name the
 //! subexpression at fault, and the `*_text` variants also its byte position.
 
-use super::expr::{check_limits, BinOp, Expr, Func, UnaryOp, Value};
-use super::number::{domain, fmt_num, Num};
+use super::expr::{check_limits, contextual, variable, BinOp, Expr, Func, UnaryOp, Value};
+use super::limits::{charge, with_budget};
+use super::functions::function;
+use super::number::Num;
 use super::parse::{parse_spanned, Span};
 use crate::error::{Error, ErrorKind, Result};
 use rand::{Rng, SeedableRng};
@@ -40,21 +42,25 @@ impl Env<'_> {
 
 /// Evaluates `e` to a number. `bindings` give values to free symbols.
 pub fn evaluate(e: &Expr, bindings: &[(String, f64)]) -> Result<f64> {
-    check_limits(e)?;
-    for (name, x) in bindings {
-        if !x.is_finite() {
-            return Err(Error::invalid(format!("binding {name} = {x} is not a finite number")));
+    with_budget(|| {
+        check_limits(e)?;
+        for (name, x) in bindings {
+            if !x.is_finite() {
+                return Err(Error::invalid(format!("binding {name} = {x} is not a finite number")));
+            }
         }
-    }
-    let env = Env { bindings, point: None };
-    Ok(eval(e, &env)?.to_f64())
+        let env = Env { bindings, point: None };
+        Ok(eval(e, &env)?.to_f64())
+    })
 }
 
 /// [`evaluate`] on text; an error also gives the byte position of the
 /// innermost subexpression at fault.
 pub fn evaluate_text(text: &str, bindings: &[(String, f64)]) -> Result<f64> {
-    let (e, spans) = parse_spanned(text)?;
-    evaluate(&e, bindings).map_err(|err| locate(err, &e, &spans, |sub| evaluate(sub, bindings).map(|_| ())))
+    with_budget(|| {
+        let (e, spans) = parse_spanned(text)?;
+        evaluate(&e, bindings).map_err(|err| locate(err, &e, &spans, |sub| evaluate(sub, bindings).map(|_| ())))
+    })
 }
 
 /// Adds "at byte N" for the innermost node that fails the same way: walk down
@@ -85,15 +91,8 @@ pub(crate) fn locate(err: Error, e: &Expr, spans: &Span, fails: impl Fn(&Expr) -
     Error::new(err.kind, format!("{} (at byte {})", err.message, span.start))
 }
 
-pub(crate) fn contextual(err: Error, node: &Expr) -> Error {
-    // Name the node once, at the innermost level that raised the error.
-    if err.message.contains(" in (") {
-        return err;
-    }
-    Error::new(err.kind, format!("{} in {}", err.message, node))
-}
-
 pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
+    charge(1)?;
     match e {
         Expr::Value(v) => leaf(v, env),
         Expr::BinOp { op, left, right } => {
@@ -110,7 +109,7 @@ pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
         Expr::Function { func, args } => match func {
             Func::Derive => {
                 let var = variable(&args[1])?;
-                let d = super::calculus::derive(&args[0], var)?;
+                let d = super::simplify::derive(&args[0], var)?;
                 eval(&d, env)
             }
             Func::Integrate => {
@@ -134,7 +133,7 @@ pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
                         f = f.substitute(name, &Expr::float(x));
                     }
                 }
-                Ok(Num::Float(super::calculus::integrate(&f, var, lo, hi)?))
+                Ok(Num::Float(super::simplify::integrate(&f, var, lo, hi)?))
             }
             Func::Solve => Err(Error::invalid(format!(
                 "solve gives a list of roots, not one number: {e}; use run or solve"
@@ -150,13 +149,6 @@ pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
                 function(*f, x).map_err(|err| contextual(err, e))
             }
         },
-    }
-}
-
-pub(crate) fn variable(e: &Expr) -> Result<&str> {
-    match e {
-        Expr::Value(Value::Symbol(s)) if s != "pi" && s != "e" => Ok(s),
-        other => Err(Error::invalid(format!("expected a variable, got {other}"))),
     }
 }
 
@@ -192,119 +184,50 @@ pub(crate) fn binary(op: BinOp, a: Num, b: Num) -> Result<Num> {
     r.check("the result")
 }
 
-/// A one-argument function over the reals; exact where the value is rational
-/// (`(sin 0)` is 0, `(sqrt 9/4)` is 3/2, `(ln 1)` is 0).
-pub(crate) fn function(f: Func, x: Num) -> Result<Num> {
-    let exact_zero = x.is_exact() && x.is_zero();
-    let v = x.to_f64();
-    let r = match f {
-        Func::Sin if exact_zero => Num::ZERO,
-        Func::Cos if exact_zero => Num::ONE,
-        Func::Tan if exact_zero => Num::ZERO,
-        Func::Exp if exact_zero => Num::ONE,
-        Func::Sin => Num::Float(v.sin()),
-        Func::Cos => Num::Float(v.cos()),
-        Func::Tan => {
-            if v.cos() == 0.0 {
-                return Err(domain(format!("domain error: tan is undefined at {}", fmt_num(x))));
-            }
-            Num::Float(v.tan())
-        }
-        Func::Exp => Num::Float(v.exp()),
-        Func::Ln | Func::Log => {
-            if v <= 0.0 || (x.is_exact() && !x.is_negative() && x.is_zero()) {
-                return Err(domain(format!(
-                    "domain error: {} of {} (the logarithm needs a positive argument)",
-                    f.token(),
-                    fmt_num(x)
-                )));
-            }
-            if x.is_one() {
-                Num::ZERO
-            } else if f == Func::Ln {
-                Num::Float(v.ln())
-            } else {
-                match exact_log10(x) {
-                    Some(k) => Num::int(k),
-                    None => Num::Float(v.log10()),
-                }
-            }
-        }
-        Func::Sqrt => {
-            if x.is_negative() {
-                return Err(domain(format!(
-                    "domain error: sqrt of {} (a negative number has no real square root)",
-                    fmt_num(x)
-                )));
-            }
-            x.pow(Num::Rat(1, 2))?
-        }
-        Func::Abs => x.abs(),
-        Func::Floor => x.floor(),
-        Func::Ceil => x.ceil(),
-        Func::Derive | Func::Integrate | Func::Solve => {
-            return Err(Error::invalid(format!("{} is not a function of one number", f.token())))
-        }
-    };
-    r.check(f.token())
-}
-
-/// log10 of an exact power of ten (10, 100, 1/1000, ...).
-pub(crate) fn exact_log10(x: Num) -> Option<i64> {
-    let Num::Rat(n, d) = x else { return None };
-    let (mut m, sign) = match (n, d) {
-        (n, 1) if n > 0 => (n, 1),
-        (1, d) => (d, -1),
-        _ => return None,
-    };
-    let mut k = 0;
-    while m % 10 == 0 {
-        m /= 10;
-        k += 1;
-    }
-    (m == 1).then_some(sign * k)
-}
-
 /// Evaluates any form: `derive` gives a symbolic result, `integrate` and
 /// arithmetic a number, `solve` its roots; an expression with free variables
 /// gives its simplified form.
 pub fn run(e: &Expr) -> Result<Answer> {
-    check_limits(e)?;
-    if let Expr::Function { func, args } = e {
-        match func {
-            Func::Derive => return Ok(Answer::Symbolic(super::calculus::derive(&args[0], variable(&args[1])?)?)),
-            Func::Integrate if args.len() == 2 => {
-                let var = variable(&args[1])?;
-                return match super::calculus::antiderivative(&args[0], var)? {
-                    Some(f) => Ok(Answer::Symbolic(f)),
-                    None => Err(Error::invalid(format!(
-                        "no closed-form antiderivative of {} is known to the engine; give bounds for a numeric integral",
-                        args[0]
-                    ))),
-                };
+    with_budget(|| {
+        check_limits(e)?;
+        if let Expr::Function { func, args } = e {
+            match func {
+                Func::Derive => return Ok(Answer::Symbolic(super::simplify::derive(&args[0], variable(&args[1])?)?)),
+                Func::Integrate if args.len() == 2 => {
+                    let var = variable(&args[1])?;
+                    return match super::simplify::antiderivative(&args[0], var)? {
+                        Some(f) => Ok(Answer::Symbolic(f)),
+                        None => Err(Error::invalid(format!(
+                            "no closed-form antiderivative of {} is known to the engine; give bounds for a numeric integral",
+                            args[0]
+                        ))),
+                    };
+                }
+                Func::Solve => return Ok(Answer::Roots(super::solve::solve(&args[0], variable(&args[1])?)?)),
+                _ => {}
             }
-            Func::Solve => return Ok(Answer::Roots(super::solve::solve(&args[0], variable(&args[1])?)?)),
-            _ => {}
         }
-    }
-    if let Expr::BinOp { op: BinOp::Eq, .. } = e {
-        return Err(Error::invalid(format!("an equation has no value: {e}; use (solve {e} x)")));
-    }
-    if has_free_symbols(e) {
-        return Ok(Answer::Symbolic(super::canon::simplify(e)?));
-    }
-    evaluate(e, &[]).map(Answer::Number)
+        if let Expr::BinOp { op: BinOp::Eq, .. } = e {
+            return Err(Error::invalid(format!("an equation has no value: {e}; use (solve {e} x)")));
+        }
+        if has_free_symbols(e) {
+            return Ok(Answer::Symbolic(super::simplify::simplify(e)?));
+        }
+        evaluate(e, &[]).map(Answer::Number)
+    })
 }
 
 /// [`run`] on text, with byte positions in errors.
 pub fn run_text(text: &str) -> Result<Answer> {
-    let (e, spans) = parse_spanned(text)?;
-    run(&e).map_err(|err| {
-        if has_free_symbols(&e) {
-            err
-        } else {
-            locate(err, &e, &spans, |sub| evaluate(sub, &[]).map(|_| ()))
-        }
+    with_budget(|| {
+        let (e, spans) = parse_spanned(text)?;
+        run(&e).map_err(|err| {
+            if has_free_symbols(&e) {
+                err
+            } else {
+                locate(err, &e, &spans, |sub| evaluate(sub, &[]).map(|_| ()))
+            }
+        })
     })
 }
 
@@ -335,44 +258,46 @@ const EQUIV_MIN_AGREE: usize = 4;
 /// both sides, otherwise the answer is false. Constant expressions are
 /// compared once. Deterministic: the same inputs give the same answer.
 pub fn equivalent(a: &Expr, b: &Expr) -> Result<bool> {
-    check_limits(a)?;
-    check_limits(b)?;
-    let mut vars = a.symbols();
-    vars.extend(b.symbols());
-    vars.sort();
-    vars.dedup();
-    if vars.is_empty() {
-        return Ok(match (evaluate(a, &[]), evaluate(b, &[])) {
-            (Ok(x), Ok(y)) => close(x, y),
-            _ => false,
-        });
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(0x6772_6170_6865_6d65);
-    let mut agree = 0;
-    let mut bindings: Vec<(String, f64)> = vars.iter().map(|v| (v.clone(), 0.0)).collect();
-    for i in 0..EQUIV_POINTS * 4 {
-        for (_, x) in bindings.iter_mut() {
-            // Alternate wide signed points with positive ones, so that ln and sqrt
-            // forms get points inside their domain.
-            *x = if i % 2 == 0 { rng.random_range(-4.0..4.0) } else { rng.random_range(0.05..5.0) };
+    with_budget(|| {
+        check_limits(a)?;
+        check_limits(b)?;
+        let mut vars = a.symbols();
+        vars.extend(b.symbols());
+        vars.sort();
+        vars.dedup();
+        if vars.is_empty() {
+            return Ok(match (evaluate(a, &[]), evaluate(b, &[])) {
+                (Ok(x), Ok(y)) => close(x, y),
+                _ => false,
+            });
         }
-        match (evaluate(a, &bindings), evaluate(b, &bindings)) {
-            (Ok(x), Ok(y)) => {
-                if !close(x, y) {
-                    return Ok(false);
-                }
-                agree += 1;
-                if agree >= EQUIV_POINTS {
-                    break;
-                }
+        let mut rng = ChaCha8Rng::seed_from_u64(0x6772_6170_6865_6d65);
+        let mut agree = 0;
+        let mut bindings: Vec<(String, f64)> = vars.iter().map(|v| (v.clone(), 0.0)).collect();
+        for i in 0..EQUIV_POINTS * 4 {
+            for (_, x) in bindings.iter_mut() {
+                // Alternate wide signed points with positive ones, so that ln and sqrt
+                // forms get points inside their domain.
+                *x = if i % 2 == 0 { rng.random_range(-4.0..4.0) } else { rng.random_range(0.05..5.0) };
             }
-            (Err(e), _) | (_, Err(e)) if e.kind == ErrorKind::Unbound || e.kind == ErrorKind::Limit => {
-                return Err(e);
+            match (evaluate(a, &bindings), evaluate(b, &bindings)) {
+                (Ok(x), Ok(y)) => {
+                    if !close(x, y) {
+                        return Ok(false);
+                    }
+                    agree += 1;
+                    if agree >= EQUIV_POINTS {
+                        break;
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) if e.kind == ErrorKind::Unbound || e.kind == ErrorKind::Limit => {
+                    return Err(e);
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    Ok(agree >= EQUIV_MIN_AGREE)
+        Ok(agree >= EQUIV_MIN_AGREE)
+    })
 }
 
 fn close(x: f64, y: f64) -> bool {

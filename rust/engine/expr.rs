@@ -1,6 +1,8 @@
 //! The expression tree. Its serde form is the seed's externally tagged JSON:
 //! `{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}}`.
 
+use super::limits::{MAX_NODES, MAX_TREE_DEPTH};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,26 +315,22 @@ impl Expr {
     }
 }
 
-/// Deepest tree the engine's functions accept (the parser stops at
-/// [`super::parse::MAX_DEPTH`]; results such as derivatives may be a little deeper).
-pub const MAX_TREE_DEPTH: usize = 400;
-
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
-pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
+pub fn check_limits(e: &Expr) -> Result<()> {
     let mut stack = vec![(e, 1usize)];
     let mut nodes = 0usize;
     while let Some((node, depth)) = stack.pop() {
         nodes += 1;
         if depth > MAX_TREE_DEPTH {
-            return Err(crate::error::Error::limit(format!(
+            return Err(Error::limit(format!(
                 "expression nested deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
-        if nodes > super::parse::MAX_NODES * 2 {
-            return Err(crate::error::Error::limit(format!(
+        if nodes > MAX_NODES * 2 {
+            return Err(Error::limit(format!(
                 "expression has more than {} nodes",
-                super::parse::MAX_NODES * 2
+                MAX_NODES * 2
             )));
         }
         for c in node.children() {
@@ -340,4 +338,20 @@ pub fn check_limits(e: &Expr) -> crate::error::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The error with the node that raised it named once, at the innermost level.
+pub fn contextual(err: Error, node: &Expr) -> Error {
+    if err.message.contains(" in (") {
+        return err;
+    }
+    Error::new(err.kind, format!("{} in {}", err.message, node))
+}
+
+/// The variable named by the second argument of `derive`, `integrate` and `solve`.
+pub fn variable(e: &Expr) -> Result<&str> {
+    match e {
+        Expr::Value(Value::Symbol(s)) if s != "pi" && s != "e" => Ok(s),
+        other => Err(Error::invalid(format!("expected a variable, got {other}"))),
+    }
 }

@@ -1,7 +1,9 @@
 //! The seed's JSON form of an expression (serde's externally tagged layout),
 //! read with a nesting check first so that deep input cannot exhaust the stack.
 
-use super::expr::{check_limits, Expr, MAX_TREE_DEPTH};
+use super::expr::{check_limits, Expr};
+use super::limits::MAX_TREE_DEPTH;
+use super::number::gcd;
 use crate::error::{Error, Result};
 
 /// `{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}}`.
@@ -46,13 +48,6 @@ pub fn from_json(text: &str) -> Result<Expr> {
     Ok(e)
 }
 
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
 /// What the parser would have refused: wrong arities, bad rationals, non-finite floats.
 fn validate(e: &Expr) -> Result<()> {
     use super::expr::{Func, Value};
@@ -61,7 +56,7 @@ fn validate(e: &Expr) -> Result<()> {
         match n {
             Expr::Value(Value::Rational(_, 0)) => return Err(Error::parse("rational with a zero denominator")),
             // The parser only makes reduced rationals with a positive denominator; others would not print back.
-            Expr::Value(Value::Rational(n, d)) if *d < 0 || gcd(n.unsigned_abs(), d.unsigned_abs()) != 1 => {
+            Expr::Value(Value::Rational(n, d)) if *d < 0 || gcd(*n as i128, *d as i128) != 1 => {
                 return Err(Error::parse(format!(
                     "rational [{n}, {d}] must be in lowest terms with a positive denominator"
                 )))
@@ -82,7 +77,7 @@ fn validate(e: &Expr) -> Result<()> {
                     ));
                 }
                 if func.is_calculus() {
-                    super::eval::variable(&args[1])?;
+                    super::expr::variable(&args[1])?;
                 }
             }
             _ => {}

@@ -12,7 +12,8 @@ pub enum Num {
     Float(f64),
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
+/// The greatest common divisor (non-negative; gcd(0, 0) = 0). The one gcd of the crate.
+pub fn gcd(mut a: i128, mut b: i128) -> i128 {
     a = a.abs();
     b = b.abs();
     while b != 0 {

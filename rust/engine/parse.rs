@@ -10,14 +10,9 @@
 //! descent, so deep input fails fast instead of overflowing the stack.
 
 use super::expr::{BinOp, Expr, Func, UnaryOp, Value};
+use super::limits::{MAX_DEPTH, MAX_NODES, MAX_TEXT_BYTES};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Deepest nesting of parentheses accepted.
-pub const MAX_DEPTH: usize = 200;
-/// Most nodes in one expression.
-pub const MAX_NODES: usize = 100_000;
-/// Longest input text in bytes.
-pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// Where each node of a parsed tree came from: byte range in the text, and the
 /// spans of its children in the same order as [`Expr::children`].

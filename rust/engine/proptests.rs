@@ -287,3 +287,58 @@ fn odd_functions_of_a_negated_argument_integrate() {
     }
     assert_eq!(simplify(&parse("(+ (sin (neg x)) (sin x))").unwrap()).unwrap().to_polish(), "0");
 }
+
+// ------------------------------------------------------------ hostile input
+
+/// Trees built to make the engine work hard: high integer powers of sums and
+/// products, huge and tiny numbers, nested forms.
+fn hostile_expr() -> impl Strategy<Value = Expr> {
+    let leaf = prop_oneof![
+        Just(x()),
+        (-20i64..20).prop_map(Expr::int),
+        prop::sample::select(vec![28i64, 55, 64, 65, 99, 1000, i64::MAX, i64::MIN + 1]).prop_map(Expr::int),
+        ((-50i64..50), (2i64..20)).prop_map(|(n, d)| Expr::rational(n, d)),
+        prop::sample::select(vec![1e-300, 1e300, 0.5, 2.5]).prop_map(Expr::float),
+    ];
+    leaf.prop_recursive(5, 40, 2, |inner| {
+        prop_oneof![
+            (prop::sample::select(vec![BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div]), inner.clone(), inner.clone())
+                .prop_map(|(op, l, r)| Expr::bin(op, l, r)),
+            (inner.clone(), prop::sample::select(vec![2i64, 3, 7, 20, 28, 30, 55, 64, 65, 200])).prop_map(|(b, k)| Expr::bin(BinOp::Pow, b, Expr::int(k))),
+            (prop::sample::select(vec![Func::Sin, Func::Exp, Func::Ln, Func::Sqrt]), inner.clone()).prop_map(|(f, a)| Expr::call(f, a)),
+            inner.prop_map(|e| Expr::func(Func::Derive, vec![e, x()])),
+        ]
+    })
+}
+
+/// A form of `run` around a hostile tree: solve, derive, integrate or plain.
+fn hostile_form() -> impl Strategy<Value = Expr> {
+    (hostile_expr(), hostile_expr(), 0..4u8).prop_map(|(a, b, form)| match form {
+        0 => Expr::func(Func::Solve, vec![Expr::bin(BinOp::Eq, a, b), x()]),
+        1 => Expr::func(Func::Derive, vec![a, x()]),
+        2 => Expr::func(Func::Integrate, vec![a, x(), Expr::int(0), Expr::int(1)]),
+        _ => a,
+    })
+}
+
+/// The engine never panics and never runs long on hostile input: every call
+/// returns (a value or an error) within a second. (The memory side is
+/// measured by `benches/engine_fuzz.py` in a child process under a cap.)
+#[test]
+fn hostile_input_returns_quickly() {
+    let worst = Cell::new((0.0f64, String::new()));
+    runner(300)
+        .run(&hostile_form(), |e| {
+            let start = std::time::Instant::now();
+            let _ = run(&e);
+            let _ = simplify(&e);
+            let took = start.elapsed().as_secs_f64();
+            let w = worst.take();
+            worst.set(if took > w.0 { (took, e.to_polish()) } else { w });
+            prop_assert!(took < 1.0, "{} took {took:.2} s", e.to_polish());
+            Ok(())
+        })
+        .unwrap();
+    let (took, text) = worst.take();
+    eprintln!("hostile input: worst {took:.3} s for {text}");
+}

@@ -6,37 +6,7 @@
 //! Nothing is folded: folding `(+ 2 3)` to `5` would make every arithmetic
 //! problem with the same answer "the same problem".
 
-use crate::engine::{BinOp, Expr, Func, UnaryOp, Value};
-
-pub fn op_name(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::Pow => "^",
-        BinOp::Mod => "mod",
-        BinOp::Eq => "=",
-    }
-}
-
-pub fn func_name(f: Func) -> &'static str {
-    match f {
-        Func::Sin => "sin",
-        Func::Cos => "cos",
-        Func::Tan => "tan",
-        Func::Exp => "exp",
-        Func::Ln => "ln",
-        Func::Log => "log",
-        Func::Sqrt => "sqrt",
-        Func::Abs => "abs",
-        Func::Floor => "floor",
-        Func::Ceil => "ceil",
-        Func::Derive => "derive",
-        Func::Integrate => "integrate",
-        Func::Solve => "solve",
-    }
-}
+use crate::engine::{BinOp, Expr, UnaryOp, Value};
 
 fn value_text(v: &Value) -> String {
     match v {
@@ -78,11 +48,11 @@ pub fn canonical_expr(e: &Expr) -> String {
                 }
                 _ => vec![canonical_expr(left), canonical_expr(right)],
             };
-            parts.insert(0, op_name(*op).to_string());
+            parts.insert(0, op.token().to_string());
             format!("({})", parts.join(" "))
         }
         Expr::Function { func, args } => {
-            let mut s = format!("({}", func_name(*func));
+            let mut s = format!("({}", func.token());
             for a in args {
                 s.push(' ');
                 s.push_str(&canonical_expr(a));

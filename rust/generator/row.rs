@@ -1,4 +1,4 @@
-//! A curriculum row and its JSON line (field order as in DESIGN.md).
+//! A curriculum row and its JSON line (field order as in docs/design.md).
 
 use crate::engine::Expr;
 use serde::Serialize;

@@ -7,6 +7,7 @@
 //! independent f64 evaluator, the expensive verification comes later.
 
 use super::numeric;
+use crate::engine::number::gcd;
 use super::trees::*;
 use crate::engine::{BinOp, Expr, Func};
 use rand::seq::IndexedRandom;
@@ -591,7 +592,7 @@ fn planted_root(rng: &mut Rng8) -> (i64, i64) {
                 break p;
             }
         };
-        let g = gcd(p.unsigned_abs(), q as u64) as i64;
+        let g = gcd(p as i128, q as i128) as i64;
         (p / g, q / g)
     }
 }

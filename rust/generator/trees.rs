@@ -1,5 +1,6 @@
 //! Small tree constructors and weighted choice, shared by the level samplers.
 
+use crate::engine::number::gcd;
 use crate::engine::{BinOp, Expr, Func, UnaryOp, Value};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -48,7 +49,7 @@ pub fn call_n(func: Func, args: Vec<Expr>) -> Expr {
 
 /// `p/q` as a tree: an integer when `q` divides `p`, else `(/ p q)` in lowest terms.
 pub fn ratio(p: i64, q: i64) -> Expr {
-    let g = gcd(p.unsigned_abs(), q.unsigned_abs()).max(1) as i64;
+    let g = gcd(p as i128, q as i128).max(1) as i64;
     let (mut p, mut q) = (p / g, q / g);
     if q < 0 {
         p = -p;
@@ -59,13 +60,6 @@ pub fn ratio(p: i64, q: i64) -> Expr {
     } else {
         div(int(p), int(q))
     }
-}
-
-pub fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
 
 /// `c * t` written the way a person would: `t`, `(neg t)` or `(* c t)`;

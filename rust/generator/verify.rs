@@ -39,7 +39,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 fn calculus_parts(input: &Expr, func: Func, arity: usize) -> Result<&[Expr], String> {
     match input {
         Expr::Function { func: f, args } if *f == func && args.len() == arity => Ok(args),
-        _ => Err(format!("input is not a ({} ...) form of {arity} arguments", super::canonical::func_name(func))),
+        _ => Err(format!("input is not a ({} ...) form of {arity} arguments", func.token())),
     }
 }
 

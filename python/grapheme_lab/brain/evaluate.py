@@ -1,5 +1,6 @@
-"""``validate --model CKPT --data PATH``: a per-level table of engine-verified accuracy,
-mean GED of the answer to the target, and malformed-output rate.
+"""``evaluate --model CKPT --data PATH``: a per-level table of engine-verified accuracy,
+the same on the uncontaminated rows (whose question training never asked, see
+``contamination``), mean GED of the answer to the target, and malformed-output rate.
 
 PATH is a split folder (``data/generated/test``, files ``level_N.jsonl``) or one JSONL
 file of rows in the curriculum schema (e.g. hand-written edge cases). Rows too long
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from grapheme_lab.brain import sites
+from grapheme_lab.brain import contamination, sites
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, Example, pad, rows_by_level
@@ -101,32 +102,48 @@ def answer_geds(results: list[tuple[list[str], Verdict]], examples: list[Example
                                 cfg.ged_costs(), malformed="penalty")
 
 
-def evaluate(model, cfg, rows: list[dict[str, Any]], beam: int = 1, device="cpu") -> dict[str, float]:
-    """Accuracy, mean GED, malformed rate and counts over ``rows`` (one level or a mix)."""
+def evaluate(model, cfg, rows: list[dict[str, Any]], beam: int = 1, device="cpu",
+             contaminated: list[bool] | None = None) -> dict[str, Any]:
+    """Accuracy, mean GED, malformed rate and counts over ``rows`` (one level or a mix); with
+    ``contaminated`` (a flag a row), also ``clean_n`` and ``clean_accuracy`` over the rows not
+    flagged (None when there are none) and the ``contaminated`` share."""
     encoder = Curriculum(cfg)
-    examples, too_long = [], 0
-    for r in rows:
+    examples, at = [], []
+    for i, r in enumerate(rows):
         e = encoder.encode(r)
-        if e is None:
-            too_long += 1
-        else:
+        if e is not None:
             examples.append(e)
+            at.append(i)
+    too_long = len(rows) - len(examples)
     results = evaluate_examples(model, examples, cfg, device, beam=beam)
+    correct = [False] * len(rows)  # a row too long for the model is wrong
+    for i, (_, v) in zip(at, results):
+        correct[i] = v.correct
     geds = answer_geds(results, examples, cfg)
     n = len(rows)
-    return {
+    out: dict[str, Any] = {
         "n": n,
-        "accuracy": sum(v.correct for _, v in results) / max(n, 1),
+        "accuracy": sum(correct) / max(n, 1),
         "ged": float(sum(geds)) / max(len(examples), 1),
         "malformed": (sum(v.malformed for _, v in results) + too_long) / max(n, 1),
         "too_long": too_long,
     }
+    if contaminated is not None:
+        clean = [c for c, seen in zip(correct, contaminated) if not seen]
+        out["clean_n"] = len(clean)
+        out["clean_accuracy"] = sum(clean) / len(clean) if clean else None
+        out["contaminated"] = 1 - len(clean) / max(n, 1)
+    return out
 
 
-def table(results: dict[int, dict[str, float]]) -> str:
-    lines = ["level      rows  accuracy  mean GED  malformed", "-----  --------  --------  --------  ---------"]
+def table(results: dict[int, dict[str, Any]]) -> str:
+    lines = ["level      rows  accuracy  clean rows  clean accuracy  contaminated  mean GED  malformed",
+             "-----  --------  --------  ----------  --------------  ------------  --------  ---------"]
     for level, r in results.items():
-        lines.append(f"{level:>5}  {r['n']:>8}  {r['accuracy']:>8.1%}  {r['ged']:>8.2f}  {r['malformed']:>9.1%}")
+        clean_acc = "-" if r.get("clean_accuracy") is None else f"{r['clean_accuracy']:.1%}"
+        clean_n, share = (r["clean_n"], f"{r['contaminated']:.1%}") if "clean_n" in r else ("-", "-")
+        lines.append(f"{level:>5}  {r['n']:>8}  {r['accuracy']:>8.1%}  {clean_n:>10}  {clean_acc:>14}  "
+                     f"{share:>12}  {r['ged']:>8.2f}  {r['malformed']:>9.1%}")
     return "\n".join(lines)
 
 
@@ -135,11 +152,18 @@ def main(args: argparse.Namespace) -> int:
     model, cfg = load_model(args.model, device)
     if args.beam < 1:
         raise ValueError(f"--beam must be >= 1, got {args.beam}")
+    train_rows, train_from = contamination.training_rows(cfg, getattr(args, "train", None))
+    seen = contamination.trained_questions(cfg, (row for rows in train_rows.values() for row in rows))
     results = {}
     for level, rows in rows_by_level(args.data).items():
         rows = rows[: args.limit] if args.limit else rows
-        results[level] = evaluate(model, cfg, rows, beam=args.beam, device=device)
+        flags = contamination.contaminated(cfg, rows, seen)
+        results[level] = evaluate(model, cfg, rows, beam=args.beam, device=device, contaminated=flags)
     print(f"model {args.model} on {args.data} ({'greedy' if args.beam == 1 else f'beam {args.beam}'})")
     print(table(results))
+    asked = {"sites": " or one of its sites", "steps": " or one of its steps"}.get(cfg.data.target, "")
+    levels = ", ".join(map(str, train_rows)) or "none"
+    print(f"clean: rows whose question training never asked, as a training row's question{asked}")
+    print(f"training rows: levels {levels}, {train_from}")
     sys.stdout.flush()
     return 0

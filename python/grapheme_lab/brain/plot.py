@@ -25,8 +25,8 @@ def read_log(path: str | Path) -> list[dict]:
                 events.append(json.loads(line))
             except json.JSONDecodeError:
                 raise ValueError(f"{p}:{n}: not a JSON line (is this a training.log from `train`?)") from None
-    if not any(e.get("event") in ("batch", "epoch") for e in events):
-        raise ValueError(f"{p} holds no batch or epoch events")
+    if not any(e.get("event") in ("batch", "epoch", "eval") for e in events):
+        raise ValueError(f"{p} holds no batch, epoch or eval events")
     return events
 
 
@@ -62,6 +62,9 @@ def plot(events: list[dict], output: str | Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    plot(read_log(args.log), args.output)
+    from grapheme_lab.lm import plot as lm_plot
+
+    events = read_log(args.log)
+    (lm_plot.plot if lm_plot.is_lm_log(events) else plot)(events, args.output)
     print(f"wrote {args.output}")
     return 0

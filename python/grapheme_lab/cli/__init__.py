@@ -13,7 +13,8 @@ import sys
 from grapheme_lab import GraphemeError, __version__
 
 # one verb per job, in the order of a run: data, its check, training, scoring, trying, curves
-COMMANDS = ("generate", "validate", "corpus", "train", "evaluate", "sample", "repl", "plot", "tokenizer")
+COMMANDS = ("generate", "validate", "corpus", "train", "evaluate", "sample", "chat", "serve", "repl", "plot",
+            "tokenizer")
 
 
 class CommandListFormatter(argparse.HelpFormatter):
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grapheme_lab",
         formatter_class=CommandListFormatter,
-        description="grapheme_lab: a verified symbolic-math curriculum, its models and tools.",
+        description="grapheme_lab: a symbolic-math curriculum, its models, and language models.",
     )
     parser.add_argument("--version", action="version", version=f"grapheme_lab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -15,7 +15,7 @@ import sys
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("corpus", help="tokenize documents into train/val/test shards for a language model")
+    p = sub.add_parser("corpus", help="tokenize documents into train/val/test shards")
     csub = p.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
 
     q = csub.add_parser("prepare", help="normalise, split and tokenize documents into a corpus directory")
@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
     val = q.add_mutually_exclusive_group()
     val.add_argument("--val", nargs="+", default=None, metavar="NAME", help="validation documents, by name")
     val.add_argument("--val-docs", type=int, default=None, metavar="N",
-                     help="N random validation documents (default: 1 when there are at least 3 documents)")
+                     help="N random validation documents (default: 1 when at least 3 are not test documents)")
     q.add_argument("--max-docs", type=int, default=None, metavar="N", help="keep only the first N documents")
     q.add_argument("--seed", type=int, default=0, help="seed of the random held-out picks (default 0)")
     q.add_argument("--dtype", choices=["uint16", "uint32"], default=None,

@@ -15,7 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="score a trained model on held-out data",
         description=(
             "Score a checkpoint written by `train`. A brain: a per-level table of engine-verified "
-            "accuracy, mean GED of the answer to the target and malformed-output rate on --data "
+            "accuracy, the same on the clean rows (whose question training never asked, as a row or as a "
+            "site or step of one) and the share contaminated, mean GED of the answer to the target and "
+            "malformed-output rate on --data "
             "(a split folder such as data/generated/test, or one JSONL file of rows). A language "
             "model: bits per byte on whole held-out documents of its corpus (--data: another prepared "
             "corpus), beside the seed's protocol (random chunks of training documents), optionally "
@@ -27,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(and word similarity where gensim's test data are installed) instead of bpb")
     p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
     p.add_argument("--data", metavar="PATH", help="held-out data: a split folder or a JSONL file (a brain needs it)")
+    p.add_argument("--train", metavar="PATH",
+                   help="brain: the rows it was trained on, a split folder or a JSONL file, for the clean "
+                        "figure (default: the checkpoint config's train split, read or generated as training did)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N rows (a brain: per level)")
     p.add_argument("--beam", type=int, default=1, metavar="N", help="brain: beam width (1 = greedy)")
     p.add_argument("--compare", nargs="*", default=[], metavar="CKPT",
@@ -53,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
         return evaluate_analogies(args)
     if kind == "grapheme_lab.lm":
+        if args.train is not None:
+            raise ValueError(f"--train is for brains; {args.model} is a language model checkpoint")
         from grapheme_lab.lm.evaluate import main as evaluate_lm  # imported here: the LM code loads only for an LM
 
         return evaluate_lm(args)

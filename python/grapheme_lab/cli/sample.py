@@ -9,7 +9,7 @@ import sys
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sample",
-        help="generate text from a language-model checkpoint (gpt, thyme, ...)",
+        help="generate text from a language model",
         description="Continue a prompt with a language model, streamed to the terminal. The prompt follows the "
                     "<|bos|> that starts every document the model trained on.",
     )

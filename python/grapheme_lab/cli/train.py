@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
-        help="train a model from a TOML config (the brain level by level, or a language model)",
+        help="train the brain or a language model from a TOML config",
         description="Train GRAPHEME's brain through the curriculum, or a language model when the config's "
                     "[model] has a kind (gpt, thyme). Options override the config file.",
     )

@@ -185,8 +185,12 @@ def _dataset_rows(ds, text_field: str, label: str) -> Iterator[tuple[str, str, s
     for i, row in enumerate(ds):
         if text_field not in row:
             raise ValueError(f"{label}: no column {text_field!r} (columns: {sorted(row)}); set --text-field")
-        if row[text_field] is not None:
-            yield f"{label}#{i}", label, row[text_field]
+        value = row[text_field]
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"{label}: row {i}'s {text_field!r} is a {type(value).__name__}, not text")
+        yield f"{label}#{i}", label, value
 
 
 def read_documents(inputs: Sequence[str] | None, text_field: str = "text", hf_split: str = "train",
@@ -263,7 +267,7 @@ def _collect(inputs, text_field, hf_split, hf_config, max_docs, progress) -> tup
                 continue
             seen.add(digest)
             if name in names:  # the same stem in two folders: the later one is named by its path
-                name = str(Path(source).with_suffix("").as_posix())
+                name = Path(source).with_suffix("").as_posix()
                 if name in names:
                     raise ValueError(f"two documents are both named {name!r} ({source})")
             names.add(name)
@@ -287,18 +291,19 @@ def _assign_splits(docs: list[_Pending], holdout, holdout_docs, val, val_docs, s
                 raise ValueError(f"{split} document {name!r} matches no document"
                                  + (f" (did you mean {', '.join(close)}?)" if close else
                                     f" ({len(docs)} documents, e.g. {', '.join(list(by_name)[:5])})"))
-            if by_name[name].split != "train":
+            if by_name[name].split not in ("train", split):
                 raise ValueError(f"document {name!r} is named for both test and val")
             by_name[name].split = split
-    if val is None and val_docs is None:
-        val_docs = 1 if len(docs) >= 3 else 0  # a small validation set, leaving at least 2 training documents
+    default_val = val is None and val_docs is None
     rng = random.Random(seed)
     for split, count in (("test", holdout_docs), ("val", val_docs)):
+        candidates = [d for d in docs if d.split == "train"]
+        if split == "val" and default_val:  # one validation document when at least 2 training ones remain
+            count = 1 if len(candidates) >= 3 else 0
         if not count:
             continue
         if count < 0:
             raise ValueError(f"the number of {split} documents must be positive, got {count}")
-        candidates = [d for d in docs if d.split == "train"]
         if count > len(candidates):
             raise ValueError(f"asked for {count} {split} documents but only {len(candidates)} are not held out")
         for d in rng.sample(candidates, count):
@@ -546,10 +551,14 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
     Test documents: ``holdout`` names them, or ``holdout_docs`` picks that many with
     ``seed`` (default: none; for the embedded corpus ``EMBEDDED_TEST``). Validation
     documents: ``val`` / ``val_docs`` likewise (default: one random document when
-    there are at least 3; for the embedded corpus ``EMBEDDED_VAL``). ``max_docs``
+    at least 3 are not test documents; for the embedded corpus ``EMBEDDED_VAL``). ``max_docs``
     keeps the first that many documents. ``dtype`` forces the shard type.
     """
     output = Path(output)
+    if isinstance(inputs, (str, Path)):  # one path, not a sequence of characters
+        inputs = [inputs]
+    if inputs is not None:
+        inputs = [str(i) for i in inputs]
     if max_docs is not None and max_docs < 1:
         raise ValueError(f"max_docs must be at least 1, got {max_docs}")
     _check_output_dir(output)
@@ -638,7 +647,8 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
 
 def ensure_embedded(output, vocab_size: int = 4096, progress: bool = True) -> Corpus:
     """The embedded corpus prepared at ``output`` with a BPE tokenizer of
-    ``vocab_size``: opened when it is there and complete, else (re)prepared."""
+    ``vocab_size`` (257: the byte tokenizer): opened when it is there and complete, else
+    (re)prepared."""
     output = Path(output)
     if (output / MANIFEST).is_file():
         try:
@@ -651,4 +661,5 @@ def ensure_embedded(output, vocab_size: int = 4096, progress: bool = True) -> Co
                                  "ensure_embedded will not replace it")
             if corpus.vocab_size == vocab_size:
                 return corpus
-    return prepare(None, output, vocab_size=vocab_size, progress=progress)
+    tokenizer = "bytes" if vocab_size == ByteTokenizer.vocab_size else None  # byte-level models' corpus
+    return prepare(None, output, tokenizer=tokenizer, vocab_size=vocab_size, progress=progress)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grapheme_lab.lm.config import LMConfig, PhaseConfig
 from grapheme_lab.lm.corpus import Corpus
-from grapheme_lab.lm.loader import Mixture
+from grapheme_lab.lm.loader import Windows
 
 
 def phase_at(phases: list[PhaseConfig], step: int) -> tuple[int, int]:
@@ -53,12 +53,12 @@ def _tokenizer_id(c: Corpus):
 
 
 def phase_loader(cfg: LMConfig, index: int, corpora: list[list[tuple[Corpus, float]]], world: int,
-                 rank: int) -> Mixture:
+                 rank: int) -> Windows:
     p = cfg.phases[index]
     t = cfg.training
     if p.batch_size % (world * t.grad_accum):
         raise ValueError(f"[[phase]] {index + 1} ({p.name}): batch_size {p.batch_size} is not a multiple of "
                          f"grad_accum x ranks ({t.grad_accum} x {world})")
-    return Mixture([(c.shards("train"), w) for c, w in corpora[index]], p.sequence_len,
-                   p.batch_size // world // t.grad_accum, t.seed + 7919 * (index + 1), rank,
+    return Windows([(c.shards("train"), w) for c, w in corpora[index]], p.sequence_len,
+                   p.batch_size // t.grad_accum, t.seed + 7919 * (index + 1), rank, world,
                    where=f"[[phase]] {index + 1} ({p.name})")

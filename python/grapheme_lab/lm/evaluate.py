@@ -68,7 +68,10 @@ def report(path: str, corpus: Corpus | None, split: str, limit: int | None, agai
     if not corpus.documents(split):
         raise ValueError(f"{corpus.dir} has no {split} documents")
     length = cfg.model.sequence_len
+    if hasattr(model, "mean_patch_length"):
+        model.mean_patch_length(reset=True)
     docs = heldout_scores(model, corpus, split, length, nbytes, limit=limit)
+    patch_len = model.mean_patch_length() if hasattr(model, "mean_patch_length") else None  # the BLT's
     total = Score()
     for s in docs.values():
         total.add(s)
@@ -80,7 +83,8 @@ def report(path: str, corpus: Corpus | None, split: str, limit: int | None, agai
     return {"path": path, "kind": cfg.kind, "params": model.num_params(), "docs": docs, "total": total, "xz": xz,
             "seed": seed_protocol_score(model, corpus, length, nbytes),
             "state_bytes": model.state_bytes_per_layer(), "tokens_per_second": ck.get("tokens_per_second"),
-            "elapsed": ck.get("elapsed"), "steps": ck.get("step"), "corpus": corpus, "split": split}
+            "elapsed": ck.get("elapsed"), "steps": ck.get("step"), "corpus": corpus, "split": split,
+            "mean_patch_length": patch_len}
 
 
 def print_report(r: dict) -> None:
@@ -102,6 +106,8 @@ def print_report(r: dict) -> None:
     print(f"held-out documents:           {t.bpb:.4f} bits per byte, perplexity {t.perplexity:.1f} a token")
     print(f"the seed's protocol (random chunks of training documents): "
           f"{s.bpb:.4f} bits per byte, perplexity {s.perplexity:.1f} a token")
+    if r["mean_patch_length"]:
+        print(f"mean patch length on the held-out documents: {r['mean_patch_length']:.2f} bytes")
 
 
 def print_comparison(reports: list[dict]) -> None:

@@ -17,6 +17,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "gpt": ("grapheme_lab.lm.gpt", "GPT", "GPTConfig"),
     "thyme": ("grapheme_lab.lm.thyme", "Thyme", "ThymeConfig"),
     "turngpt": ("grapheme_lab.lm.turngpt", "TurnGPT", "TurnGPTConfig"),
+    "blt": ("grapheme_lab.lm.blt", "BLT", "BLTConfig"),
 }
 
 
@@ -33,6 +34,8 @@ def model_config(table: dict[str, Any], where: str):
     kind = table.get("kind")
     if not isinstance(kind, str):
         raise GraphemeError(f"{where}: [model] needs kind = one of {sorted(KINDS)}")
+    if kind not in KINDS:
+        raise GraphemeError(f"{where}: [model] kind = {kind!r} is not one of {sorted(KINDS)} (or 'brain')")
     _, cfg_cls = classes(kind)
     hints = typing.get_type_hints(cfg_cls)
     values = {}

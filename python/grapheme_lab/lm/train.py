@@ -7,8 +7,8 @@ step; every ``eval_every`` steps the validation split's bits per byte, ``best.pt
 improves and early stopping after ``patience`` evaluations without; ``latest.pt`` every
 ``checkpoint_every`` steps; at the end ``final.pt`` and a summary.
 
-Under ``torchrun`` each rank draws its own windows (its seed offset by its rank) and DDP
-averages the gradients, so ``batch_size`` is the global batch. Checkpoints carry the
+Under ``torchrun`` every rank draws the same global batch and trains on its share, and DDP
+averages the gradients, so N processes take the steps one process takes. Checkpoints carry the
 optimizer, the loader's generator and the RNG states: a run resumed from ``latest.pt``
 takes the same steps as one never stopped (for a run bounded by steps, not by the clock).
 
@@ -39,7 +39,7 @@ from grapheme_lab.lm.corpus import Corpus, ensure_embedded
 from grapheme_lab.lm.curriculum import open_phase_corpora, phase_at, phase_loader
 from grapheme_lab.lm.loader import Windows
 from grapheme_lab.training import checkpoint as ckpt_io
-from grapheme_lab.training.dist import Dist, autocast
+from grapheme_lab.training.dist import Dist, autocast, native_bf16
 from grapheme_lab.training.log import Log
 from grapheme_lab.training.muon import Muon
 from grapheme_lab.training.optimizers import Optimizers, fused_ok
@@ -140,16 +140,20 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         if said:
             log.line(said)
     raw = raw.to(d.device)
+    if ck is None and hasattr(raw, "load_frozen_parts"):
+        # a kind built on another checkpoint (the BLT's frozen entropy model) reads its weights
+        # once here; its own checkpoints carry them, so resuming and loading need nothing else
+        log.line(raw.load_frozen_parts())
     longest = max(doc.end - doc.start for doc in corpus.documents("train"))
     if cfg.model.sequence_len >= longest:
         raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
                          f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
-    windows = Windows(corpus.shards("train"), cfg.model.sequence_len, t.batch_size // d.world // t.grad_accum,
-                      t.seed, d.rank)
     phase_corpora = open_phase_corpora(cfg, corpus) if cfg.phases else None
     if t.batch_size % (d.world * t.grad_accum):
         raise ValueError(f"[training] batch_size {t.batch_size} is not a multiple of grad_accum x ranks "
                          f"({t.grad_accum} x {d.world})")
+    windows = Windows([(corpus.shards("train"), 1.0)], cfg.model.sequence_len, t.batch_size // t.grad_accum, t.seed,
+                      d.rank, d.world)
     if not corpus.documents("val"):
         raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
     optimizer = make_optimizer(cfg, raw)
@@ -171,13 +175,18 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         if ck is not None and ck.get("phase") == phase:  # resumed mid-phase: its draws go on
             windows.load_state_dict(ck["loader"])
     model = d.wrap(raw)
+    eager = model
     if cfg.hardware.compile:
         model = torch.compile(model)
-    amp, scaler = autocast(cfg.hardware.amp, d.device)
+    amp_mode = cfg.hardware.amp
+    if amp_mode == "auto":  # bf16 wherever the hardware multiplies it natively, CPUs included
+        amp_mode = "bf16" if native_bf16(d.device) else "off"
+    amp, scaler = autocast(amp_mode, d.device)
     out = Path(cfg.paths.output_dir)
     tokens_per_step = t.batch_size * cfg.model.sequence_len
     log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {corpus.vocab_size:,} tokens in the vocabulary, "
-             f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads)")
+             f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads, "
+             f"{'float32' if amp_mode == 'off' else amp_mode + ' autocast'})")
     if hasattr(raw, "parameter_report"):
         log.line(raw.parameter_report())
     limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
@@ -186,9 +195,12 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     tokens_seen = ck.get("tokens_seen", step * tokens_per_step) if ck else 0
 
     def elapsed() -> float:
-        # the ranks' mean, so that all of them stop at the same step
-        e = elapsed_before + time.time() - start
-        return d.sum(e)[0] / d.world if d.world > 1 else e
+        return elapsed_before + time.time() - start
+
+    def clock() -> float:
+        # the ranks' mean, so that all of them pick the same rate and stop at the same step
+        # (a collective: every rank calls it at the same point)
+        return d.sum(elapsed())[0] / d.world if d.world > 1 else elapsed()
 
     def save(name: str, **extra: Any) -> None:
         if d.main:
@@ -214,9 +226,12 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             save("best.pt", val_bpb=s.bpb)
         else:
             bad_evals += 1
-        log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token)"
+        extra = raw.eval_metrics() if hasattr(raw, "eval_metrics") else {}  # e.g. the BLT's mean patch length
+        note = "".join(f", {k.replace('_', ' ')} {v:.2f}" for k, v in extra.items())
+        log.line(f"  step {step}: validation bpb {s.bpb:.4f} (perplexity {s.perplexity:.1f} a token){note}"
                  + (" *" if improved else ""))
-        log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3))
+        log.metrics(event="eval", step=step, val_bpb=s.bpb, val_ppl=s.perplexity, elapsed=round(elapsed(), 3),
+                    **extra)
         last_eval[:] = [step, s]
         return s
 
@@ -225,7 +240,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     stop = None
     loss_value, logged_time, logged_tokens = math.nan, train_time, tokens_seen
     while stop is None:
-        now = elapsed()
+        now = clock()
         if t.max_steps and step >= t.max_steps:
             stop = f"{t.max_steps} steps"
             break
@@ -254,7 +269,15 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             sync = micro == t.grad_accum - 1 or d.world == 1
             ctx = model.no_sync() if not sync and hasattr(model, "no_sync") else nullcontext()
             with ctx, amp:
-                logits = model(x)
+                try:
+                    logits = model(x)
+                except Exception as e:  # torch.compile needs a C++ compiler; without one, run eager
+                    if model is eager:
+                        raise
+                    log.line(f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                             "training without it")
+                    model = eager
+                    logits = model(x)
                 loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten()) / t.grad_accum
             (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += float(loss.detach())

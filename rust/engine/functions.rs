@@ -1,0 +1,79 @@
+//! The one-argument functions over the reals, on the engine's numbers:
+//! exact where the value is rational, f64 otherwise, errors outside the domain.
+
+use super::expr::Func;
+use super::number::{domain, fmt_num, Num};
+use crate::error::{Error, Result};
+
+/// A one-argument function over the reals; exact where the value is rational
+/// (`(sin 0)` is 0, `(sqrt 9/4)` is 3/2, `(ln 1)` is 0).
+pub fn function(f: Func, x: Num) -> Result<Num> {
+    let exact_zero = x.is_exact() && x.is_zero();
+    let v = x.to_f64();
+    let r = match f {
+        Func::Sin if exact_zero => Num::ZERO,
+        Func::Cos if exact_zero => Num::ONE,
+        Func::Tan if exact_zero => Num::ZERO,
+        Func::Exp if exact_zero => Num::ONE,
+        Func::Sin => Num::Float(v.sin()),
+        Func::Cos => Num::Float(v.cos()),
+        Func::Tan => {
+            if v.cos() == 0.0 {
+                return Err(domain(format!("domain error: tan is undefined at {}", fmt_num(x))));
+            }
+            Num::Float(v.tan())
+        }
+        Func::Exp => Num::Float(v.exp()),
+        Func::Ln | Func::Log => {
+            if v <= 0.0 || (x.is_exact() && !x.is_negative() && x.is_zero()) {
+                return Err(domain(format!(
+                    "domain error: {} of {} (the logarithm needs a positive argument)",
+                    f.token(),
+                    fmt_num(x)
+                )));
+            }
+            if x.is_one() {
+                Num::ZERO
+            } else if f == Func::Ln {
+                Num::Float(v.ln())
+            } else {
+                match exact_log10(x) {
+                    Some(k) => Num::int(k),
+                    None => Num::Float(v.log10()),
+                }
+            }
+        }
+        Func::Sqrt => {
+            if x.is_negative() {
+                return Err(domain(format!(
+                    "domain error: sqrt of {} (a negative number has no real square root)",
+                    fmt_num(x)
+                )));
+            }
+            x.pow(Num::Rat(1, 2))?
+        }
+        Func::Abs => x.abs(),
+        Func::Floor => x.floor(),
+        Func::Ceil => x.ceil(),
+        Func::Derive | Func::Integrate | Func::Solve => {
+            return Err(Error::invalid(format!("{} is not a function of one number", f.token())))
+        }
+    };
+    r.check(f.token())
+}
+
+/// log10 of an exact power of ten (10, 100, 1/1000, ...).
+pub fn exact_log10(x: Num) -> Option<i64> {
+    let Num::Rat(n, d) = x else { return None };
+    let (mut m, sign) = match (n, d) {
+        (n, 1) if n > 0 => (n, 1),
+        (1, d) => (d, -1),
+        _ => return None,
+    };
+    let mut k = 0;
+    while m % 10 == 0 {
+        m /= 10;
+        k += 1;
+    }
+    (m == 1).then_some(sign * k)
+}
