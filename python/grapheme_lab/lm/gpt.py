@@ -133,24 +133,30 @@ class Block(nn.Module):
         return x + self.mlp(rms_norm(x))
 
 
-class GPT(nn.Module):
+class Transformer(nn.Module):
+    """The causal stack the GPT-shaped kinds share: the blocks, rotary positions, the forward
+    pass, the KV cache and the accounting. A kind gives its token embedding (``embed``) and
+    its head (``head``, on the normalised last hidden state)."""
+
     bounded_context = True  # rotary positions past sequence_len were never trained
+
     def __init__(self, cfg: GPTConfig):
         super().__init__()
-        self.cfg = cfg
-        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
         inv = 1.0 / cfg.rope_base ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.float32) / cfg.head_dim)
         self.register_buffer("inv_freq", inv, persistent=False)
-        self.reset_parameters()
+        self.block_cfg = cfg
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
     @torch.no_grad()
-    def reset_parameters(self) -> None:
-        # nanochat's start: unit embeddings, a near-zero head, and each residual branch's
-        # output projection at zero, so every block starts as the identity
-        nn.init.normal_(self.wte.weight, std=1.0)
-        nn.init.normal_(self.lm_head.weight, std=0.001)
+    def reset_blocks(self) -> None:
+        # nanochat's start: each residual branch's output projection at zero, so every block
+        # starts as the identity
         for blk in self.blocks:
             for lin in (blk.attn.c_q, blk.attn.c_k, blk.attn.c_v, blk.mlp.c_fc):
                 bound = math.sqrt(3.0) / math.sqrt(lin.in_features)
@@ -164,14 +170,14 @@ class GPT(nn.Module):
         return freqs.cos()[None, None], freqs.sin()[None, None]
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        logits = self.lm_head(rms_norm(x)).float()
-        cap = self.cfg.logit_softcap
+        logits = self.head(rms_norm(x)).float()
+        cap = self.block_cfg.logit_softcap
         return cap * torch.tanh(logits * (1.0 / cap)) if cap > 0 else logits
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """Logits [B, T, V] for every position of ``idx`` [B, T], each from the tokens up to it."""
         cos, sin = self._rotary(0, idx.shape[1], idx.device)
-        x = rms_norm(self.wte(idx))
+        x = rms_norm(self.embed(idx))
         for blk in self.blocks:
             x = blk(x, cos, sin)
         return self._logits(x)
@@ -179,13 +185,14 @@ class GPT(nn.Module):
     # ------------------------------------------------------------ generation
 
     def init_cache(self, batch_size: int, device=None) -> KVCache:
-        p = self.wte.weight
-        return KVCache(self.cfg.n_layer, batch_size, self.cfg.n_head, self.cfg.head_dim, device or p.device, p.dtype)
+        p = next(self.blocks.parameters())
+        c = self.block_cfg
+        return KVCache(c.n_layer, batch_size, c.n_head, c.head_dim, device or p.device, p.dtype)
 
     def decode(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits [B, t, V] of ``idx`` [B, t] continuing the cached positions; the cache grows by t."""
         cos, sin = self._rotary(cache.pos, idx.shape[1], idx.device)
-        x = rms_norm(self.wte(idx))
+        x = rms_norm(self.embed(idx))
         for i, blk in enumerate(self.blocks):
             x = blk(x, cos, sin, cache, i)
         cache.pos += idx.shape[1]
@@ -196,9 +203,6 @@ class GPT(nn.Module):
     def matrix_params(self) -> list[nn.Parameter]:
         return [p for p in self.blocks.parameters() if p.dim() == 2]
 
-    def param_groups(self) -> dict[str, list[nn.Parameter]]:
-        return {"embedding": [self.wte.weight], "head": [self.lm_head.weight], "matrix": self.matrix_params()}
-
     def state_bytes_per_layer(self) -> int | None:
         """None: attention keeps every earlier position (the KV cache grows with the context)."""
         return None
@@ -206,13 +210,40 @@ class GPT(nn.Module):
     def cache_bytes(self, cache: KVCache) -> int:
         return cache.nbytes()
 
-    def flops_per_token(self, context: int | None = None) -> int:
-        """Forward FLOPs a token (2 per multiply-add): the matrices and the head, plus attention's
-        scores and weighted sum over an average context of ``context`` / 2 earlier positions."""
-        c = self.cfg
-        n = c.n_layer * 12 * c.n_embd * c.n_embd + c.n_embd * c.vocab_size
-        att = c.n_layer * 2 * c.n_embd * (context or c.sequence_len) // 2
-        return 2 * (n + att)
+    def block_flops_per_token(self, context: int | None = None) -> int:
+        """Forward FLOPs a token in the blocks (2 per multiply-add): the matrices, plus
+        attention's scores and weighted sum over an average context of ``context`` / 2."""
+        c = self.block_cfg
+        return 2 * (c.n_layer * 12 * c.n_embd * c.n_embd + c.n_layer * 2 * c.n_embd * (context or c.sequence_len) // 2)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+class GPT(Transformer):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__(cfg)
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
+        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        # nanochat's start: unit embeddings and a near-zero head
+        nn.init.normal_(self.wte.weight, std=1.0)
+        nn.init.normal_(self.lm_head.weight, std=0.001)
+        self.reset_blocks()
+
+    def embed(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.wte(idx)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(x)
+
+    def flops_per_token(self, context: int | None = None) -> int:
+        """Forward FLOPs a token: the blocks' and the head's (the embedding is a lookup)."""
+        return self.block_flops_per_token(context) + 2 * self.cfg.n_embd * self.cfg.vocab_size
+
+    def param_groups(self) -> dict[str, list[nn.Parameter]]:
+        return {"embedding": [self.wte.weight], "head": [self.lm_head.weight], "matrix": self.matrix_params()}

@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 
 from grapheme_lab.lm.analogies import word_token
-from grapheme_lab.lm.gpt import GPT, Block, GPTConfig, KVCache, rms_norm
+from grapheme_lab.lm.gpt import GPTConfig, Transformer
 
 INITS = ("random", "categories", "ppmi")
 CATEGORIES_FILE = Path(__file__).parent.parent / "data" / "turngpt" / "categories.txt"
@@ -82,19 +82,14 @@ class TurnGPTConfig:
                          rope_base=self.rope_base)
 
 
-class TurnGPT(nn.Module):
-    bounded_context = True  # rotary positions past sequence_len were never trained, as the GPT's
+class TurnGPT(Transformer):
     no_weight_decay_groups = ("turns",)  # a token's 8 coordinates are its whole identity: no decay
 
     def __init__(self, cfg: TurnGPTConfig):
-        super().__init__()
+        super().__init__(cfg.gpt())  # the GPT's blocks, positions, cache and forward pass
         self.cfg = cfg
-        g = cfg.gpt()
         self.turns = nn.Parameter(torch.empty(cfg.vocab_size, cfg.n_turns))  # raw: bounded by tanh
         self.coefficients = nn.Parameter(torch.empty(cfg.n_turns, cfg.degree, cfg.n_embd))
-        self.blocks = nn.ModuleList(Block(g) for _ in range(cfg.n_layer))
-        inv = 1.0 / cfg.rope_base ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.float32) / cfg.head_dim)
-        self.register_buffer("inv_freq", inv, persistent=False)
         self.reset_parameters()
 
     @torch.no_grad()
@@ -105,12 +100,7 @@ class TurnGPT(nn.Module):
         # head's: this one starts the logits with a spread of about 1
         features = self.cfg.n_turns * self.cfg.degree
         nn.init.normal_(self.coefficients, std=1.0 / math.sqrt(features * self.cfg.n_embd))
-        for blk in self.blocks:  # as the GPT: every block starts as the identity
-            for lin in (blk.attn.c_q, blk.attn.c_k, blk.attn.c_v, blk.mlp.c_fc):
-                bound = math.sqrt(3.0) / math.sqrt(lin.in_features)
-                nn.init.uniform_(lin.weight, -bound, bound)
-            nn.init.zeros_(blk.attn.c_proj.weight)
-            nn.init.zeros_(blk.mlp.c_proj.weight)
+        self.reset_blocks()  # as the GPT: every block starts as the identity
 
     # ------------------------------------------------------------ the turn embedding
 
@@ -141,61 +131,22 @@ class TurnGPT(nn.Module):
         """E = P @ C, the whole [V, D] embedding (for analogies; training never builds it)."""
         return self.powers() @ self.coefficient_matrix().float()
 
-    def _logits(self, x: torch.Tensor) -> torch.Tensor:
-        # tied head, factorised: (h @ C^T) @ P^T costs (D + V) x 40 a token, not V x D
-        h = rms_norm(x) @ self.coefficient_matrix().t().to(x.dtype)
-        logits = (h @ self.powers().t().to(h.dtype)).float()
-        cap = self.cfg.logit_softcap
-        return cap * torch.tanh(logits / cap) if cap > 0 else logits
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        # tied, factorised: (h @ C^T) @ P^T costs (D + V) x 40 a token, not V x D
+        h = x @ self.coefficient_matrix().t().to(x.dtype)
+        return h @ self.powers().t().to(h.dtype)
 
-    # ------------------------------------------------------------ the GPT's interface
-
-    _rotary = GPT._rotary  # the GPT's rotary angles (it reads only self.inv_freq)
-
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        """Logits [B, T, V] for every position of ``idx`` [B, T], each from the tokens up to it."""
-        cos, sin = self._rotary(0, idx.shape[1], idx.device)
-        x = rms_norm(self.embed(idx))
-        for blk in self.blocks:
-            x = blk(x, cos, sin)
-        return self._logits(x)
-
-    def init_cache(self, batch_size: int, device=None) -> KVCache:
-        p = self.coefficients
-        return KVCache(self.cfg.n_layer, batch_size, self.cfg.n_head, self.cfg.head_dim, device or p.device, p.dtype)
-
-    def decode(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
-        """Logits [B, t, V] of ``idx`` [B, t] continuing the cached positions; the cache grows by t."""
-        cos, sin = self._rotary(cache.pos, idx.shape[1], idx.device)
-        x = rms_norm(self.embed(idx))
-        for i, blk in enumerate(self.blocks):
-            x = blk(x, cos, sin, cache, i)
-        cache.pos += idx.shape[1]
-        return self._logits(x)
-
-    def matrix_params(self) -> list[nn.Parameter]:
-        return [p for p in self.blocks.parameters() if p.dim() == 2]
+    # ------------------------------------------------------------ accounting
 
     def param_groups(self) -> dict[str, list[nn.Parameter]]:
         return {"turns": [self.turns], "coefficients": [self.coefficients], "matrix": self.matrix_params()}
-
-    def state_bytes_per_layer(self) -> int | None:
-        return None  # attention's KV cache grows with the context
-
-    def cache_bytes(self, cache: KVCache) -> int:
-        return cache.nbytes()
 
     def flops_per_token(self, context: int | None = None) -> int:
         """Forward FLOPs a token (2 per multiply-add): the blocks, the embedding row (40 x D), the
         factorised head (D x 40 + 40 x V), and attention over an average context / 2."""
         c = self.cfg
         f = c.n_turns * c.degree
-        n = c.n_layer * 12 * c.n_embd * c.n_embd + f * c.n_embd + f * c.n_embd + f * c.vocab_size
-        att = c.n_layer * 2 * c.n_embd * (context or c.sequence_len) // 2
-        return 2 * (n + att)
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+        return self.block_flops_per_token(context) + 2 * (f * c.n_embd + f * c.n_embd + f * c.vocab_size)
 
     def parameter_counts(self) -> dict[str, int]:
         """embedding (turns + coefficients), head (0: tied), blocks, total."""
