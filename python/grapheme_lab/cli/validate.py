@@ -33,7 +33,10 @@ def run(args: argparse.Namespace) -> int:
 
         return check_dataset(args)
     print("note: `validate --model` is deprecated; it is `evaluate --model CKPT --data PATH` now", file=sys.stderr)
-    from grapheme_lab.cli import evaluate
+    from grapheme_lab.cli import build_parser, evaluate
 
-    args.compare = []
-    return evaluate.run(args)
+    # the same options through evaluate's own parser, so it gets every default it reads
+    argv = ["evaluate", "--model", args.model, "--beam", str(args.beam)]
+    argv += ["--data", args.data] if args.data is not None else []
+    argv += ["--limit", str(args.limit)] if args.limit is not None else []
+    return evaluate.run(build_parser().parse_args(argv))

@@ -12,6 +12,7 @@ cache) -> logits`` for incremental generation, ``matrix_params()`` (what Muon ma
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -185,7 +186,8 @@ class Transformer(nn.Module):
     # ------------------------------------------------------------ generation
 
     def init_cache(self, batch_size: int, device=None) -> KVCache:
-        p = next(self.blocks.parameters())
+        # the weights' device and type (buffers where a frozen copy holds them, as the BLT's entropy model)
+        p = next(itertools.chain(self.blocks.parameters(), self.blocks.buffers()))
         c = self.block_cfg
         return KVCache(c.n_layer, batch_size, c.n_head, c.head_dim, device or p.device, p.dtype)
 
