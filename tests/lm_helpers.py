@@ -39,3 +39,14 @@ def lm_config(tmp: Path, corpus_dir: Path, kind: str = "gpt", **training) -> dic
         "paths": {"output_dir": str(tmp / "run")},
         "hardware": {"num_threads": 1},
     }
+
+
+def write_toml(cfg: dict, path: Path) -> None:
+    """``cfg``'s tables as a TOML file (JSON's scalars, lists and strings are TOML's too)."""
+    import json
+
+    lines = []
+    for section, table in cfg.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+    path.write_text("\n".join(lines) + "\n")

@@ -3,23 +3,14 @@ process takes on the same global batch."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import torch
-from lm_helpers import lm_config, tiny_corpus
+from lm_helpers import lm_config, tiny_corpus, write_toml
 
 from grapheme_lab.lm.checkpoint import load
-
-
-def write_toml(cfg: dict, path) -> None:
-    lines = []
-    for section, table in cfg.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
-    path.write_text("\n".join(lines) + "\n")
 
 
 def test_two_gloo_processes_match_one(tmp_path):

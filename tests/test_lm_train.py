@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from lm_helpers import lm_config, tiny_corpus
+from lm_helpers import lm_config, tiny_corpus, write_toml
 
 from grapheme_lab.cli import main as cli
 from grapheme_lab.lm import config as LC
@@ -49,14 +49,7 @@ def test_a_resumed_run_takes_the_same_steps(tmp_path, corpus):
 
 
 def test_cli_train_output_sample_and_evaluate(tmp_path, corpus, capsys):
-    import tomllib  # noqa: F401  (the config is written as TOML below)
-
-    cfg = lm_config(tmp_path, corpus.dir, max_steps=4)
-    lines = []
-    for section, table in cfg.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
-    (tmp_path / "c.toml").write_text("\n".join(lines) + "\n")
+    write_toml(lm_config(tmp_path, corpus.dir, max_steps=4), tmp_path / "c.toml")
     assert cli(["train", "--config", str(tmp_path / "c.toml"), "--output", str(tmp_path / "elsewhere")]) == 0
     out = capsys.readouterr().out
     assert "Done: gpt" in out and "validation bits per byte" in out and "next:" in out

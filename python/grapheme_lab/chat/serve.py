@@ -20,7 +20,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 

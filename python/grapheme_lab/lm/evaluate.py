@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import lzma
-from pathlib import Path
 
 import numpy as np
 import torch
