@@ -7,7 +7,6 @@ The PNG is written to a temporary file and renamed.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -59,12 +58,3 @@ def plot(events: list[dict], output: str | Path) -> None:
             fig.savefig(f, format="png", dpi=110)
     finally:
         plt.close(fig)
-
-
-def main(args: argparse.Namespace) -> int:
-    from grapheme_lab.lm import plot as lm_plot
-
-    events = read_log(args.log)
-    (lm_plot.plot if lm_plot.is_lm_log(events) else plot)(events, args.output)
-    print(f"wrote {args.output}")
-    return 0

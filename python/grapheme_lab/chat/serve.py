@@ -317,7 +317,12 @@ class ChatHandler(BaseHTTPRequestHandler):
             raise RequestError(400, f"messages: {e}", param="messages") from None
 
     def _events(self, prompt: list[int], sampling: Sampling, limits: Limits) -> Iterator[ReplyEvent]:
-        """The reply's events while holding a generation slot (503 when none frees up in time)."""
+        """The reply's events, its first already drawn: a 503 (no generation slot frees up in
+        time) is raised here, before any header goes out; closing them frees the slot."""
+        events = self._slot_events(prompt, sampling, limits)
+        return _chain(next(events), events)
+
+    def _slot_events(self, prompt: list[int], sampling: Sampling, limits: Limits) -> Iterator[ReplyEvent]:
         if not self.server.slots.acquire(timeout=self.server.queue_seconds):
             self.server.count("busy")
             raise RequestError(503, "the server is busy; try again", "server_busy")
@@ -347,8 +352,6 @@ class ChatHandler(BaseHTTPRequestHandler):
         if not isinstance(stream, bool):
             raise RequestError(400, "stream must be true or false", param="stream")
         events = self._events(prompt, sampling, limits)
-        head = next(events)  # a 503 is raised here, before any header goes out
-        events = _chain(head, events)
         rid, created, name = "chatcmpl-" + uuid.uuid4().hex[:24], int(time.time()), self.server.model_name
         reply = Reply()
         if not stream:
@@ -400,8 +403,6 @@ class ChatHandler(BaseHTTPRequestHandler):
             raise RequestError(400, "stream must be true or false")
         start = time.perf_counter_ns()
         events = self._events(prompt, sampling, limits)
-        head = next(events)
-        events = _chain(head, events)
         name = self.server.model_name + ":latest" if ":" not in str(body.get("model", "")) else body["model"]
         reply = Reply()
 

@@ -14,6 +14,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grapheme_lab.brain.plot import main
+    from grapheme_lab.brain import plot as brain_plot
+    from grapheme_lab.lm import plot as lm_plot
 
-    return main(args)
+    events = brain_plot.read_log(args.log)
+    (lm_plot.plot if lm_plot.is_lm_log(events) else brain_plot.plot)(events, args.output)
+    print(f"wrote {args.output}")
+    return 0

@@ -21,7 +21,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-DATASET_SUFFIXES = {".json": "json", ".jsonl": "json", ".parquet": "parquet", ".csv": "csv"}
+from grapheme_lab.inputs import dataset_column, embedded_corpus, is_dataset, resolve_inputs
+
 TEXT_BLOCK_BYTES = 1 << 20
 
 
@@ -70,67 +71,12 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def default_corpus() -> list[Path]:
-    from importlib.resources import files
-
-    root = Path(str(files("grapheme_lab") / "data" / "corpus"))
-    return sorted(root.glob("*.txt"))
-
-
-def _files_under(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(
-            p for p in path.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-    return [path]
-
-
-def resolve_inputs(specs: list[str]) -> list[str | Path]:
-    """Files (folders expanded) and hf:NAME data sets; missing paths are errors."""
-    out: list[str | Path] = []
-    for spec in specs:
-        if spec.startswith("hf:"):
-            out.append(spec)
-            continue
-        path = Path(spec)
-        if not path.exists():
-            raise FileNotFoundError(f"input not found: {spec} (use hf:NAME for a Hugging Face hub data set)")
-        files = _files_under(path)
-        if not files:
-            raise ValueError(f"input folder {spec} holds no files")
-        out.extend(files)
-    return out
-
-
-def _dataset_texts(ds, field: str, where: str) -> Iterator[str]:
-    for row in ds:
-        if field not in row:
-            raise ValueError(f"{where}: no column {field!r} (columns: {sorted(row)}); set --text-field")
-        value = row[field]
-        if value is not None:
-            yield value
-
-
 def iter_texts(sources: list[str | Path], text_field: str = "text", split: str = "train",
                hf_config: str | None = None) -> Iterator[str | bytes]:
     """Texts from every source in order; text files come in blocks of whole lines."""
     for src in sources:
-        if isinstance(src, str):
-            import datasets
-
-            name = src[3:]
-            try:
-                ds = datasets.load_dataset(name, hf_config, split=split, streaming=True)
-            except Exception as e:  # network, missing data set: say which and why
-                raise ValueError(f"could not load data set {name!r} from the Hugging Face hub: {e}") from None
-            yield from _dataset_texts(ds, text_field, src)
-        elif src.suffix.lower() in DATASET_SUFFIXES:
-            import datasets
-
-            ds = datasets.load_dataset(DATASET_SUFFIXES[src.suffix.lower()], data_files=str(src),
-                                       split="train", streaming=True)
-            yield from _dataset_texts(ds, text_field, str(src))
+        if is_dataset(src):
+            yield from (value for _, value in dataset_column(src, text_field, split, hf_config))
         else:
             with open(src, "rb") as f:
                 while True:
@@ -141,7 +87,7 @@ def iter_texts(sources: list[str | Path], text_field: str = "text", split: str =
 
 
 def _text_total(sources: list[str | Path]) -> int | None:
-    if all(isinstance(s, Path) and s.suffix.lower() not in DATASET_SUFFIXES for s in sources):
+    if not any(is_dataset(s) for s in sources):
         return sum(s.stat().st_size for s in sources)
     return None
 
@@ -171,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     cmd = args.tokenizer_command
     if cmd == "train":
-        sources = resolve_inputs(args.input) if args.input else list(default_corpus())
+        sources = resolve_inputs(args.input) if args.input else embedded_corpus()
         if not sources:
             raise FileNotFoundError("the embedded corpus is missing from this installation; pass --input")
         specials = [] if args.no_special_tokens else (args.special_token or list(CHAT_SPECIAL_TOKENS))

@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.config is None and args.resume is None:
         raise ValueError("train needs --config FILE (or --resume CKPT)")
-    if _is_language_model(args):
-        return run_lm(args)
+    lm_tables = _language_model_tables(args)
+    if lm_tables is not None:
+        return run_lm(args, lm_tables)
     if args.config is not None:
         cfg = C.load(args.config)
     else:
@@ -67,28 +68,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_language_model(args: argparse.Namespace) -> bool:
-    """Whether the run is a language model's: its config has ``[model] kind`` (not "brain")."""
-    if args.config is not None:
-        from grapheme_lab.lm.config import is_lm, read_toml
-
-        return is_lm(read_toml(args.config))
-    from grapheme_lab.training.checkpoint import family
-
-    return family(args.resume) == "grapheme_lab.lm"
-
-
-def run_lm(args: argparse.Namespace) -> int:
-    """A language model's run: the LM loop, with the same overrides."""
+def _language_model_tables(args: argparse.Namespace) -> dict | None:
+    """The config's tables when the run is a language model's (its config has ``[model]
+    kind`` other than "brain", or the checkpoint resumed is an LM's); None for the brain."""
     from grapheme_lab.lm import config as LC
 
     if args.config is not None:
         data = LC.read_toml(args.config)
-    else:
-        from grapheme_lab.training.checkpoint import read
-        from grapheme_lab.lm.train import FORMAT
+        return data if LC.is_lm(data) else None
+    from grapheme_lab.lm.checkpoint import load
+    from grapheme_lab.training.checkpoint import family
 
-        data = read(args.resume, FORMAT)["config"]
+    return load(args.resume)["config"] if family(args.resume) == "grapheme_lab.lm" else None
+
+
+def run_lm(args: argparse.Namespace, data: dict) -> int:
+    """A language model's run: the LM loop, with the same overrides."""
+    from grapheme_lab.lm import config as LC
+
     if args.epochs is not None:
         raise ValueError("--epochs is for the brain's curriculum; a language model's run is bounded by "
                          "[training] max_steps and time_limit_minutes")

@@ -83,9 +83,10 @@ def play_dialogue(text: str) -> str:
 
 
 def plays_dialogue_documents() -> Iterator[tuple[str, str, str]]:
-    from grapheme_lab.lm.corpus import EMBEDDED_SOURCE, embedded_files
+    from grapheme_lab.inputs import embedded_corpus
+    from grapheme_lab.lm.corpus import EMBEDDED_SOURCE
 
-    for p in embedded_files():
+    for p in embedded_corpus():
         yield f"{p.stem}-dialogue", f"{EMBEDDED_SOURCE}/{p.name}", play_dialogue(p.read_text(encoding="utf-8"))
 
 

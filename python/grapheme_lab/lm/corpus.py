@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from grapheme_lab.atomic import atomic_write
+from grapheme_lab.inputs import dataset_column, embedded_corpus, is_dataset, resolve_inputs
 
 FORMAT = "grapheme_lab.corpus/1"
 MANIFEST = "manifest.json"
@@ -174,37 +175,17 @@ def normalize_text(raw: str | bytes) -> str:
 # -- reading documents --------------------------------------------------------------
 
 
-def embedded_files() -> list[Path]:
-    """The works of the embedded corpus (``grapheme_lab/data/corpus/*.txt``), sorted."""
-    from grapheme_lab.cli.tokenizer import default_corpus
-
-    return default_corpus()
-
-
-def _dataset_rows(ds, text_field: str, label: str) -> Iterator[tuple[str, str, str]]:
-    for i, row in enumerate(ds):
-        if text_field not in row:
-            raise ValueError(f"{label}: no column {text_field!r} (columns: {sorted(row)}); set --text-field")
-        value = row[text_field]
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise ValueError(f"{label}: row {i}'s {text_field!r} is a {type(value).__name__}, not text")
-        yield f"{label}#{i}", label, value
-
-
 def read_documents(inputs: Sequence[str] | None, text_field: str = "text", hf_split: str = "train",
                    hf_config: str | None = None) -> Iterator[tuple[str, str, str | bytes]]:
     """(name, source, raw text) of every document, in input order (folders sorted);
     ``None`` reads the embedded corpus."""
     if inputs is None:
-        files = embedded_files()
+        files = embedded_corpus()
         if not files:
             raise ValueError("the embedded corpus is missing from this installation; pass --input")
         for p in files:
             yield p.stem, f"{EMBEDDED_SOURCE}/{p.name}", p.read_bytes()
         return
-    from grapheme_lab.cli.tokenizer import DATASET_SUFFIXES, resolve_inputs
     from grapheme_lab.lm.conversations import NAMED_INPUTS
 
     def named(spec: str) -> bool:  # chitchat, plays-dialogue (a path of the same name wins)
@@ -216,20 +197,11 @@ def read_documents(inputs: Sequence[str] | None, text_field: str = "text", hf_sp
             yield from NAMED_INPUTS[spec]()
             continue
         for src in resolve_inputs([spec]):
-            if isinstance(src, str):  # hf:NAME
-                import datasets
-
-                try:
-                    ds = datasets.load_dataset(src[3:], hf_config, split=hf_split, streaming=True)
-                except Exception as e:  # network, missing data set: say which and why
-                    raise ValueError(f"could not load data set {src[3:]!r} from the Hugging Face hub: {e}") from None
-                yield from _dataset_rows(ds, text_field, src)
-            elif src.suffix.lower() in DATASET_SUFFIXES:
-                import datasets
-
-                ds = datasets.load_dataset(DATASET_SUFFIXES[src.suffix.lower()], data_files=str(src),
-                                           split="train", streaming=True)
-                yield from _dataset_rows(ds, text_field, str(src))
+            if is_dataset(src):  # one document a row
+                for i, value in dataset_column(src, text_field, hf_split, hf_config):
+                    if not isinstance(value, str):
+                        raise ValueError(f"{src}: row {i}'s {text_field!r} is a {type(value).__name__}, not text")
+                    yield f"{src}#{i}", str(src), value
             else:
                 yield src.stem, str(src), src.read_bytes()
 

@@ -23,8 +23,7 @@ def heldout_scores(model, corpus: Corpus, split: str, length: int, nbytes: np.nd
     """Each document of ``split`` (the first ``limit``), scored whole in windows of ``length``."""
     out = {}
     for doc in corpus.documents(split)[:limit]:
-        tokens = np.asarray(corpus.shards(split)[doc.shard][doc.start : doc.end])
-        out[doc.name] = score_windows(model, document_windows(tokens, length), nbytes, device)
+        out[doc.name] = score_windows(model, document_windows(np.asarray(corpus.tokens(doc)), length), nbytes, device)
     return out
 
 

@@ -104,15 +104,21 @@ def lr_scale(cfg: LMConfig, step: int, time_spent: float, total_steps: int | Non
     return warm * (t.min_lr_ratio + (1 - t.min_lr_ratio) * decay)
 
 
-def validation_bpb(model, corpus: Corpus, split: str, length: int, max_tokens: int, nbytes: np.ndarray,
-                   d: Dist) -> Score:
-    """Bits per byte over the split's whole documents (the first ``max_tokens`` of their
-    windows, in document order, when not 0), each rank scoring every world-th window."""
-    windows = []
+def validation_windows(corpus: Corpus, split: str, length: int, max_tokens: int) -> list[np.ndarray]:
+    """The windows of the split's whole documents (the first ``max_tokens`` of them, in
+    document order, when not 0) that every evaluation of the run scores."""
+    windows, n = [], 0
     for doc in corpus.documents(split):
-        windows += document_windows(np.asarray(corpus.shards(split)[doc.shard][doc.start : doc.end]), length)
-        if max_tokens and sum(len(w) - 1 for w in windows) >= max_tokens:
+        doc_windows = document_windows(np.asarray(corpus.tokens(doc)), length)
+        windows += doc_windows
+        n += sum(len(w) - 1 for w in doc_windows)
+        if max_tokens and n >= max_tokens:
             break
+    return windows
+
+
+def validation_bpb(model, windows: list[np.ndarray], nbytes: np.ndarray, d: Dist) -> Score:
+    """Bits per byte over ``windows``, each rank scoring every world-th one."""
     model.eval()
     s = score_windows(model, windows[d.rank :: d.world], nbytes, d.device)
     model.train()
@@ -158,6 +164,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
     optimizer = make_optimizer(cfg, raw)
     nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
+    val_windows = validation_windows(corpus, "val", cfg.model.sequence_len, t.eval_tokens)
     step, elapsed_before, best, bad_evals = 0, 0.0, math.inf, 0
     if ck is not None:
         raw.load_state_dict(ck["model"])
@@ -219,7 +226,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         nonlocal best, bad_evals
         if last_eval[0] == step:
             return last_eval[1]
-        s = validation_bpb(raw, corpus, "val", cfg.model.sequence_len, t.eval_tokens, nbytes, d)
+        s = validation_bpb(raw, val_windows, nbytes, d)
         improved = s.bpb < best
         if improved:
             best, bad_evals = s.bpb, 0

@@ -35,20 +35,26 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def read(path: str | Path, fmt: str) -> dict[str, Any]:
-    """The checkpoint at ``path``, which must be of format ``fmt`` ("family/version"): a
-    missing file, a truncated or foreign one, another family or version is a clear error."""
+def _load(path: str | Path, mmap: bool = False) -> tuple[dict[str, Any], str]:
+    """(the checkpoint, its format) of a grapheme_lab checkpoint file; anything else is an error."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"checkpoint {str(p)!r} does not exist")
     try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=False)
+        ckpt = torch.load(p, map_location="cpu", weights_only=False, mmap=mmap)
     except Exception as e:  # a truncated or foreign file
         raise ValueError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e})") from None
     found = ckpt.get("format") if isinstance(ckpt, dict) else None
-    family = fmt.split("/")[0]
     if not isinstance(found, str) or not found.startswith("grapheme_lab."):
         raise ValueError(f"{p} is not a grapheme_lab checkpoint")
+    return ckpt, found
+
+
+def read(path: str | Path, fmt: str) -> dict[str, Any]:
+    """The checkpoint at ``path``, which must be of format ``fmt`` ("family/version"): a
+    missing file, a truncated or foreign one, another family or version is a clear error."""
+    ckpt, found = _load(path)
+    p, family = Path(path), fmt.split("/")[0]
     if not found.startswith(family + "/"):
         what = {"grapheme_lab.brain": "a GRAPHEME brain", "grapheme_lab.lm": "a language-model"}
         raise ValueError(f"{p} is {what.get(found.split('/')[0], found)} checkpoint, not "
@@ -59,15 +65,6 @@ def read(path: str | Path, fmt: str) -> dict[str, Any]:
 
 
 def family(path: str | Path) -> str:
-    """"grapheme_lab.brain" or "grapheme_lab.lm": which kind of model a checkpoint holds."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"checkpoint {str(p)!r} does not exist")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=False, mmap=True)
-    except Exception as e:
-        raise ValueError(f"{p} is not a readable checkpoint ({type(e).__name__}: {e})") from None
-    found = ckpt.get("format") if isinstance(ckpt, dict) else None
-    if not isinstance(found, str) or not found.startswith("grapheme_lab."):
-        raise ValueError(f"{p} is not a grapheme_lab checkpoint")
-    return found.split("/")[0]
+    """"grapheme_lab.brain" or "grapheme_lab.lm": which kind of model a checkpoint holds
+    (read memory-mapped: only the format string is looked at)."""
+    return _load(path, mmap=True)[1].split("/")[0]
