@@ -243,6 +243,8 @@ def test_the_api_kind_is_probed_and_the_model_checked(fake, tmp_path, capsys):
     assert distill(fake.url, prompts, tmp_path / "x.jsonl", model="llama3") == 2
     assert "does not list a model 'llama3'; it lists teacher:latest" in capsys.readouterr().err
     assert not (tmp_path / "x.jsonl").exists()
+    assert distill("http://127.0.0.1:9", prompts, tmp_path / "x.jsonl", "--retries", "0") == 2
+    assert "cannot reach http://127.0.0.1:9: GET /v1/models: ConnectionRefusedError" in capsys.readouterr().err
 
 
 def test_the_seed_of_a_prompt_does_not_depend_on_the_run(fake, tmp_path):

@@ -197,6 +197,8 @@ def probe_kind(client: ChatClient) -> tuple[str, list[str]]:
         try:
             return kind, client.models()
         except RequestFailed as e:
+            if e.status is None:  # no answer at all: the other listing would fare no better
+                raise ValueError(f"cannot reach {client.url}: {e}") from None
             failures.append(str(e))
     raise ValueError(f"{client.url} answers neither OpenAI's nor Ollama's listing ({'; '.join(failures)}); "
                      "is it the right URL? --api-kind says which API it speaks")
