@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -195,7 +194,8 @@ def test_retries_back_off_with_jitter_and_honour_retry_after(fake):
     assert 0.05 <= w[0] <= 0.1 and 0.1 <= w[1] <= 0.2 and w[2] == 0.75 and 0.15 <= w[3] <= 0.3  # capped at 0.3
     # the same seed, the same jitter
     fake.script, stop2 = [(503, None), (502, None)], RecordedWaits()
-    ChatClient(fake.url, "teacher", "openai", base_delay=0.1, stop=stop2).complete([{"role": "user", "content": "hi"}], 1)
+    client = ChatClient(fake.url, "teacher", "openai", base_delay=0.1, stop=stop2)
+    client.complete([{"role": "user", "content": "hi"}], 1)
     assert stop2.waits == w[:2]
 
 

@@ -142,7 +142,8 @@ def resume(path: Path) -> tuple[list[str], str | None]:
                     with open(path, "r+b") as g:
                         g.truncate(offset)
                         os.fsync(g.fileno())
-                    note = f"{path}:{n}: dropped a torn last line ({len(line)} bytes, a write cut off); its prompt is asked again"
+                    note = (f"{path}:{n}: dropped a torn last line ({len(line)} bytes, a write cut off); "
+                            "its prompt is asked again")
                 break
             if line.strip():
                 try:
