@@ -4,8 +4,8 @@ with its incremental caches), the models taking turns round after round so that 
 other work falls on all of them; the median bytes a second of each and its ratio to the
 first model's.
 
-    python benches/blt_generate.py checkpoints/blt_bench/byte_gpt/best.pt checkpoints/blt_bench/blt/best.pt \\
-        --bytes 400 --rounds 5 --threads 1
+    python benches/blt_generate.py checkpoints/blt_bench/byte_gpt/seed0/best.pt \\
+        checkpoints/blt_bench/blt-global/seed0/best.pt --bytes 400 --rounds 5 --threads 1
 
 A BLT and a byte GPT generate a token a byte; a BPE GPT a token of several bytes, so each
 model generates until it has produced ``--bytes`` bytes. The bytes a model generates past its
