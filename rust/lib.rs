@@ -9,6 +9,7 @@ pub mod bpe;
 pub mod engine;
 pub mod error;
 pub mod ged;
+pub mod steps;
 pub mod generator;
 
 #[cfg(feature = "python")]

@@ -102,7 +102,7 @@ pub(crate) fn derivative(n: &Node, var: &str) -> Result<Node> {
                 Func::Abs => div(a.clone(), func(Func::Abs, a)?)?,
                 // Piecewise constant: the derivative is 0 wherever it exists.
                 Func::Floor | Func::Ceil => Node::int(0),
-                Func::Sqrt | Func::Derive | Func::Integrate | Func::Solve => {
+                Func::Sqrt | Func::Derive | Func::Integrate | Func::Solve | Func::Gcd | Func::Div | Func::Cancel => {
                     return Err(Error::invalid(format!("cannot differentiate {}", f.token())))
                 }
             };

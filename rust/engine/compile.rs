@@ -139,7 +139,7 @@ fn call(f: Func, x: f64) -> f64 {
         Func::Abs => x.abs(),
         Func::Floor => x.floor(),
         Func::Ceil => x.ceil(),
-        Func::Derive | Func::Integrate | Func::Solve => f64::NAN,
+        Func::Derive | Func::Integrate | Func::Solve | Func::Gcd | Func::Div | Func::Cancel => f64::NAN,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::expr::{check_limits, contextual, variable, BinOp, Expr, Func, UnaryOp, Value};
 use super::limits::{charge, with_budget};
-use super::functions::function;
+use super::functions::{function, integer_function};
 use super::number::Num;
 use super::parse::{parse_spanned, Span};
 use crate::error::{Error, ErrorKind, Result};
@@ -138,6 +138,10 @@ pub(crate) fn eval(e: &Expr, env: &Env) -> Result<Num> {
             Func::Solve => Err(Error::invalid(format!(
                 "solve gives a list of roots, not one number: {e}; use run or solve"
             ))),
+            f if f.is_integer_op() => {
+                let nums = args.iter().map(|a| eval(a, env)).collect::<Result<Vec<_>>>()?;
+                integer_function(*f, &nums).map_err(|err| contextual(err, e))
+            }
             f => {
                 if args.len() != 1 {
                     return Err(Error::new(
@@ -340,6 +344,58 @@ mod tests {
         assert_eq!(ev("(^ 10 100000000)").unwrap_err().kind, ErrorKind::Overflow);
         assert_eq!(ev("(+ x 1)").unwrap_err().kind, ErrorKind::Unbound);
         assert_eq!(ev("(^ -8 1/2)").unwrap_err().kind, ErrorKind::Domain);
+    }
+
+    #[test]
+    fn integer_operators() {
+        assert_eq!(ev("(gcd 168 -7)").unwrap(), 7.0);
+        assert_eq!(ev("(gcd 0 0)").unwrap(), 0.0);
+        assert_eq!(ev("(div 17 5)").unwrap(), 3.0);
+        assert_eq!(ev("(div -17 5)").unwrap(), -4.0, "floored, like mod");
+        assert_eq!(ev("(div 17 -5)").unwrap(), -4.0);
+        assert_eq!(ev("(+ (* 5 (div -17 5)) (mod -17 5))").unwrap(), -17.0);
+        assert_eq!(ev("(cancel 168 -12 (gcd 168 12))").unwrap(), -14.0);
+        assert_eq!(ev("(cancel 2 4 1)").unwrap(), 0.5);
+        let e = ev("(+ 1 (gcd 2.5 5))").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Domain);
+        assert!(e.message.contains("gcd takes integers") && e.message.contains("byte 5"), "{}", e.message);
+        assert_eq!(ev("(div 1/2 3)").unwrap_err().kind, ErrorKind::Domain);
+        assert_eq!(ev("(div 7 0)").unwrap_err().kind, ErrorKind::DivisionByZero);
+        assert_eq!(ev("(cancel 7 0 1)").unwrap_err().kind, ErrorKind::DivisionByZero);
+        let e = ev("(cancel 12 18 4)").unwrap_err();
+        assert!(e.kind == ErrorKind::Domain && e.message.contains("cancel needs 4 to divide 12 and 18"), "{}", e.message);
+        assert_eq!(ev("(cancel 12 18 0)").unwrap_err().kind, ErrorKind::Domain);
+        assert_eq!(ev("(gcd x 2)").unwrap_err().kind, ErrorKind::Unbound);
+        assert_eq!(ev("(gcd 1 2 3)").unwrap_err().kind, ErrorKind::Arity);
+        assert_eq!(ev("(cancel 1 2)").unwrap_err().kind, ErrorKind::Arity);
+        let p = |s| parse(s).unwrap();
+        assert_eq!(crate::engine::simplify(&p("(+ x (div 7 2))")).unwrap().to_polish(), "(+ x 3)");
+        let e = crate::engine::simplify(&p("(gcd x 2)")).unwrap_err();
+        assert!(e.message.contains("'gcd' takes integers"), "{}", e.message);
+        assert!(crate::engine::derive(&p("(* x (gcd x 2))"), "x").is_err());
+        for text in ["(gcd 12 18)", "(div 17 5)", "(cancel 12 18 6)"] {
+            assert_eq!(p(text).to_polish(), text);
+            let json = crate::engine::to_json(&p(text)).unwrap();
+            assert_eq!(crate::engine::from_json(&json).unwrap(), p(text));
+        }
+    }
+
+    #[test]
+    fn the_operator_table_is_what_the_parser_reads() {
+        use crate::engine::expr::OPERATORS;
+        for (name, arity) in OPERATORS {
+            let args = vec!["1"; arity].join(" ");
+            let form = if matches!(name, "derive" | "integrate" | "solve") { format!("({name} (= x 1) x{})", " 0".repeat(arity - 2)) } else { format!("({name} {args})") };
+            assert!(parse(&form).is_ok(), "{form}");
+            let short = format!("({name}{})", " 1".repeat(arity - 1));
+            assert!(parse(&short).is_err() || name == "-", "{short}");
+        }
+        let mut names: Vec<&str> = OPERATORS.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        let mut known: Vec<&str> = Func::ALL.iter().map(|f| f.token()).collect();
+        known.extend(["+", "-", "*", "/", "^", "mod", "=", "neg"]);
+        known.sort();
+        assert_eq!(names, known, "every operator the parser knows, once");
     }
 
     #[test]

@@ -58,10 +58,27 @@ pub enum Func {
     Integrate,
     /// `(solve (= lhs rhs) x)`
     Solve,
+    /// `(gcd a b)`: the greatest common divisor of two integers, never negative.
+    Gcd,
+    /// `(div a b)`: the integer quotient of two integers, floored like `mod`.
+    Div,
+    /// `(cancel a b g)`: `a / b` written as `(a/g) / (b/g)`; `g` must divide both.
+    Cancel,
 }
 
 /// The constants the engine knows by name.
 pub const CONSTANTS: [&str; 2] = ["pi", "e"];
+
+/// Every operator and function with the number of operands it takes as the
+/// curriculum writes it (`integrate` with bounds, `-` binary; the parser also
+/// reads `(integrate f x)` and `(- a)`). The brain numbers its tokens in this
+/// order (`grapheme_lab.brain.vocab`): a new operator goes at the end, so that
+/// the token ids of trained models stay where they were.
+pub const OPERATORS: [(&str, usize); 24] = [
+    ("+", 2), ("-", 2), ("*", 2), ("/", 2), ("^", 2), ("mod", 2), ("=", 2), ("gcd", 2), ("div", 2),
+    ("neg", 1), ("sin", 1), ("cos", 1), ("tan", 1), ("exp", 1), ("ln", 1), ("log", 1), ("sqrt", 1),
+    ("abs", 1), ("floor", 1), ("ceil", 1), ("derive", 2), ("integrate", 4), ("solve", 2), ("cancel", 3),
+];
 
 impl BinOp {
     /// The operator's token in Polish notation.
@@ -91,7 +108,7 @@ impl UnaryOp {
 }
 
 impl Func {
-    pub const ALL: [Func; 13] = [
+    pub const ALL: [Func; 16] = [
         Func::Sin,
         Func::Cos,
         Func::Tan,
@@ -105,6 +122,9 @@ impl Func {
         Func::Derive,
         Func::Integrate,
         Func::Solve,
+        Func::Gcd,
+        Func::Div,
+        Func::Cancel,
     ];
 
     pub fn token(self) -> &'static str {
@@ -122,11 +142,29 @@ impl Func {
             Func::Derive => "derive",
             Func::Integrate => "integrate",
             Func::Solve => "solve",
+            Func::Gcd => "gcd",
+            Func::Div => "div",
+            Func::Cancel => "cancel",
         }
     }
 
     pub fn from_token(token: &str) -> Option<Func> {
         Func::ALL.iter().copied().find(|f| f.token() == token)
+    }
+
+    /// The numbers of arguments the function takes (`integrate`: without or with bounds).
+    pub fn arities(self) -> &'static [usize] {
+        match self {
+            Func::Derive | Func::Solve | Func::Gcd | Func::Div => &[2],
+            Func::Integrate => &[2, 4],
+            Func::Cancel => &[3],
+            _ => &[1],
+        }
+    }
+
+    /// `gcd`, `div` and `cancel`: defined on integers only, and with no symbolic form.
+    pub fn is_integer_op(self) -> bool {
+        matches!(self, Func::Gcd | Func::Div | Func::Cancel)
     }
 
     /// The calculus forms (`derive`, `integrate`, `solve`) as opposed to

@@ -50,7 +50,7 @@ pub fn from_json(text: &str) -> Result<Expr> {
 
 /// What the parser would have refused: wrong arities, bad rationals, non-finite floats.
 fn validate(e: &Expr) -> Result<()> {
-    use super::expr::{Func, Value};
+    use super::expr::Value;
     let mut stack = vec![e];
     while let Some(n) = stack.pop() {
         match n {
@@ -65,11 +65,7 @@ fn validate(e: &Expr) -> Result<()> {
                 return Err(Error::parse(format!("float {x} is not finite")))
             }
             Expr::Function { func, args } => {
-                let ok = match func {
-                    Func::Derive | Func::Solve => args.len() == 2,
-                    Func::Integrate => args.len() == 2 || args.len() == 4,
-                    _ => args.len() == 1,
-                };
+                let ok = func.arities().contains(&args.len());
                 if !ok {
                     return Err(Error::new(
                         crate::error::ErrorKind::Arity,

@@ -61,7 +61,7 @@ impl Num {
     }
 
     /// An exact rational from an i128 fraction, or its float value when it does not fit.
-    fn from_i128(num: i128, den: i128) -> Num {
+    pub fn from_i128(num: i128, den: i128) -> Num {
         match reduce(num, den) {
             Some((n, d)) => Num::Rat(n, d),
             None => Num::Float(num as f64 / den as f64),

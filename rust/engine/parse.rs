@@ -3,7 +3,8 @@
 //! `(+ 2 3)`, `(neg x)`, `(sin (* 2 x))`, `(derive (^ x 2) x)`,
 //! `(integrate (^ x 2) x 0 1)`, `(solve (= (+ (* 2 x) 5) 13) x)`.
 //! Leaves: integers `42 -3`, decimals `2.5 1e-7`, rationals `1/2 -3/4`,
-//! symbols `x y_1`, constants `pi e`. `+` and `*` take two or more operands
+//! symbols `x y_1`, constants `pi e`. The integer operators take integers:
+//! `(gcd 12 18)`, `(div 17 5)`, `(cancel 12 18 6)`. `+` and `*` take two or more operands
 //! (folded to the left); `(- a)` is `(neg a)`.
 //!
 //! Every error names the byte position. The depth is checked before each
@@ -276,22 +277,13 @@ impl<'a> Parser<'a> {
                 done(Expr::UnaryOp { op: UnaryOp::Neg, operand: Box::new(args.pop().expect("len 1")) }, spans)
             }
             Head::Func(f) => {
-                match f {
-                    Func::Derive | Func::Solve => {
-                        if args.len() != 2 {
-                            return Err(arity("2"));
-                        }
-                    }
-                    Func::Integrate => {
-                        if args.len() != 2 && args.len() != 4 {
-                            return Err(arity("2 (indefinite) or 4 (definite)"));
-                        }
-                    }
-                    _ => {
-                        if args.len() != 1 {
-                            return Err(arity("1"));
-                        }
-                    }
+                if !f.arities().contains(&args.len()) {
+                    return Err(arity(match f {
+                        Func::Integrate => "2 (indefinite) or 4 (definite)",
+                        Func::Cancel => "3",
+                        f if f.arities() == [2] => "2",
+                        _ => "1",
+                    }));
                 }
                 if f.is_calculus() {
                     check_variable(word, &args[1], spans.get(1).map_or(head_pos, |s| s.start))?;

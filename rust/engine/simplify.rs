@@ -9,6 +9,7 @@
 
 use super::calculus::{anti, bound_num, check_bounds, check_var, derivative, exact_integral, integrate_node, quadrature_node, Poles};
 use super::canon::{add, func, modulo, mul, pow, scale_node, to_expr, Held, Node};
+use super::functions::integer_function;
 use super::expr::{check_limits, contextual, variable, BinOp, Expr, Func, UnaryOp, Value};
 use super::limits::{charge, with_budget};
 use super::number::{division_by_zero, reduce, Num};
@@ -120,6 +121,22 @@ fn canon_inner(e: &Expr) -> Result<Node> {
                 integrate_node(to_canon(&args[0])?, variable(&args[1])?, bounds)?
             }
             Func::Solve => Node::Held(Held::Solve, vec![to_canon(&args[0])?, to_canon(&args[1])?]),
+            // On numbers they fold; on symbols they mean nothing the canonical form can hold.
+            f if f.is_integer_op() => {
+                let mut nums = Vec::with_capacity(args.len());
+                for a in args {
+                    match to_canon(a)? {
+                        Node::Num(x) => nums.push(x),
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "'{}' takes integers, and has no symbolic form",
+                                f.token()
+                            )))
+                        }
+                    }
+                }
+                Node::Num(integer_function(*f, &nums)?)
+            }
             f => {
                 if args.len() != 1 {
                     return Err(Error::new(

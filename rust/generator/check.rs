@@ -4,7 +4,7 @@
 
 use super::canonical::canonical_key;
 use super::sample::Problem;
-use super::verify::{engine_answer, independent_check, same_answer, Answer};
+use super::verify::{engine_answer, independent_check, same_answer, step_trace, Answer};
 use crate::engine::{self, Expr};
 use serde_json::{Map, Value as Json};
 
@@ -54,7 +54,7 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
         }
     }
     for name in obj.keys() {
-        if !REQUIRED.contains(&name.as_str()) && name != "solutions" {
+        if !REQUIRED.contains(&name.as_str()) && name != "solutions" && name != "steps" {
             errors.push(format!("unknown field {name:?}"));
         }
     }
@@ -143,11 +143,22 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
     if level != 7 && solutions.is_some() {
         errors.push(format!("a level-{level} row with solutions"));
     }
+    // absent in data sets written before it existed; when present, the engine's checked trace
+    let steps = match obj.get("steps") {
+        None => None,
+        Some(Json::Array(items)) if items.iter().all(Json::is_string) => {
+            Some(items.iter().filter_map(|s| s.as_str().map(str::to_string)).collect::<Vec<_>>())
+        }
+        Some(_) => {
+            errors.push("steps is not a list of strings".into());
+            None
+        }
+    };
     if !errors.is_empty() {
         return out;
     }
     let problem = Problem { level, input, bindings, planted_roots: vec![] };
-    let stored = Answer { expected_result, expected_symbolic, solutions };
+    let stored = Answer { expected_result, expected_symbolic, solutions, steps: None };
     match engine_answer(&problem) {
         Ok(fresh) => {
             if let Err(e) = same_answer(level, &stored, &fresh) {
@@ -158,6 +169,13 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
     }
     if let Err(e) = independent_check(&problem, &stored) {
         errors.push(format!("independent check: {e}"));
+    }
+    if let Some(lines) = steps {
+        match step_trace(&problem, &stored) {
+            Ok(Some(fresh)) if fresh == lines => {}
+            Ok(_) => errors.push("steps is not the engine's step trace of the row".into()),
+            Err(e) => errors.push(format!("steps: {e}")),
+        }
     }
     out
 }

@@ -15,6 +15,10 @@ pub struct Row {
     /// Level 7 only: every real root, sorted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solutions: Option<Vec<f64>>,
+    /// Levels 1-3, and level 7's linear equations: the lines of solving it step
+    /// by step (`crate::steps::trace`), each checked, its value last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<String>>,
 }
 
 /// `L2-00001`: level and 1-based position in the level's file order.
@@ -50,10 +54,11 @@ mod tests {
             expected_symbolic: None,
             bindings: vec![],
             solutions: None,
+            steps: Some(vec!["5".into()]),
         };
         assert_eq!(
             row.to_json_line(),
-            r#"{"id":"L2-00001","level":2,"input_polish":"(+ 2 3)","input_expr":{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}},"expected_result":5.0,"expected_symbolic":null,"bindings":[]}"#
+            r#"{"id":"L2-00001","level":2,"input_polish":"(+ 2 3)","input_expr":{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}},"expected_result":5.0,"expected_symbolic":null,"bindings":[],"steps":["5"]}"#
         );
     }
 }

@@ -237,6 +237,7 @@ impl LevelGenerator {
                         expected_symbolic: answer.expected_symbolic,
                         bindings: p.bindings,
                         solutions: answer.solutions,
+                        steps: answer.steps,
                     };
                     Some((key, row))
                 })

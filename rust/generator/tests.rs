@@ -121,6 +121,29 @@ fn the_validator_catches_wrong_answers_and_bad_schema() {
     assert!(!check_line("{not json", None).errors.is_empty());
 }
 
+#[test]
+fn step_levels_ship_a_checked_trace_and_the_validator_checks_it() {
+    for level in 1..=7u8 {
+        let rows = rows(level, 200, 3, Shard::WHOLE, 0);
+        let with = rows.iter().filter(|r| r.row.steps.is_some()).count();
+        match level {
+            1..=3 => assert_eq!(with, rows.len(), "level {level}: every row has steps"),
+            7 => assert!(with > 20 && with < rows.len(), "level 7: the linear equations only ({with})"),
+            _ => assert_eq!(with, 0, "level {level}"),
+        }
+    }
+    let mut r = rows(2, 20, 3, Shard::WHOLE, 1).into_iter().find(|r| r.row.steps.as_ref().unwrap().len() > 2).unwrap().row;
+    let good = r.to_json_line();
+    assert!(check_line(&good, Some(2)).errors.is_empty());
+    let steps = r.steps.as_mut().unwrap();
+    steps.remove(1);
+    let c = check_line(&r.to_json_line(), Some(2));
+    assert!(c.errors.iter().any(|e| e.contains("not the engine's step trace")), "{:?}", c.errors);
+    assert!(!check_line(&good.replace("\"steps\":[", "\"steps\":[1,"), Some(2)).errors.is_empty());
+    let old = good.split(",\"steps\"").next().unwrap().to_string() + "}";
+    assert!(check_line(&old, Some(2)).errors.is_empty(), "a row written before the field existed: {old}");
+}
+
 /// Shape of a tree with leaves and operators erased to their arity.
 fn shape(e: &Expr) -> String {
     match e {

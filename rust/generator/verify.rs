@@ -8,13 +8,18 @@
 //! | 6     | `integrate`                 | adaptive Gauss-Kronrod quadrature of f              |
 //! | 7     | `solve`                     | the planted roots, and substitution of every root  |
 //!
-//! `validate` runs the same two steps on a stored row, so a row that passes
+//! Rows of the step levels (1-3, and 7 when the equation is linear) also get
+//! the trace of solving them step by step (`crate::steps`): every line checked
+//! to be one legal step of the line before it, the last one the answer.
+//!
+//! `validate` runs the same checks on a stored row, so a row that passes
 //! here passes there.
 
 use super::numeric;
 use super::sample::{Problem, MAX_ANSWER};
 use super::trees::size;
 use crate::engine::{self, BinOp, Expr, Func, Value};
+use crate::steps;
 
 /// What the engine answered for a problem (the row's answer fields).
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +27,8 @@ pub struct Answer {
     pub expected_result: Option<f64>,
     pub expected_symbolic: Option<String>,
     pub solutions: Option<Vec<f64>>,
+    /// The step trace, as Polish lines ([`step_trace`]).
+    pub steps: Option<Vec<String>>,
 }
 
 /// Largest derivative (in nodes) written as a level-5 target.
@@ -63,7 +70,7 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if !v.is_finite() || v.abs() > MAX_ANSWER {
                 return Err(format!("value {v} out of range"));
             }
-            Ok(Answer { expected_result: Some(v), expected_symbolic: None, solutions: None })
+            Ok(Answer { expected_result: Some(v), expected_symbolic: None, solutions: None, steps: None })
         }
         5 => {
             let args = calculus_parts(&p.input, Func::Derive, 2)?;
@@ -72,7 +79,7 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if size(&d) > MAX_DERIVATIVE_SIZE {
                 return Err(format!("derivative of {} nodes is too large", size(&d)));
             }
-            Ok(Answer { expected_result: None, expected_symbolic: Some(d.to_polish()), solutions: None })
+            Ok(Answer { expected_result: None, expected_symbolic: Some(d.to_polish()), solutions: None, steps: None })
         }
         6 => {
             let args = calculus_parts(&p.input, Func::Integrate, 4)?;
@@ -82,14 +89,14 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if !value.is_finite() || value.abs() > MAX_ANSWER {
                 return Err(format!("integral {value} out of range"));
             }
-            Ok(Answer { expected_result: Some(value), expected_symbolic: None, solutions: None })
+            Ok(Answer { expected_result: Some(value), expected_symbolic: None, solutions: None, steps: None })
         }
         7 => {
             let args = calculus_parts(&p.input, Func::Solve, 2)?;
             let v = symbol_name(&args[1])?;
             let roots = engine::solve(&args[0], v).map_err(|e| engine_err("solve", e))?;
             let first = *roots.first().ok_or("the engine found no real root")?;
-            Ok(Answer { expected_result: Some(first), expected_symbolic: None, solutions: Some(roots) })
+            Ok(Answer { expected_result: Some(first), expected_symbolic: None, solutions: Some(roots), steps: None })
         }
         l => Err(format!("unknown level {l}")),
     }
@@ -177,16 +184,45 @@ pub fn independent_check(p: &Problem, answer: &Answer) -> Result<(), String> {
     }
 }
 
-/// Engine answer plus independent check, and the printed input round-tripping
-/// through the engine's parser. The input's Polish text is returned with it.
+/// The levels whose rows get a step trace (level 7 only for a linear equation).
+pub const STEP_LEVELS: [u8; 4] = [1, 2, 3, 7];
+
+/// The step trace of `p`, each line checked to be one legal step of the one
+/// before it and the last to be `answer`'s value: `None` when the problem has
+/// no trace (level 7 beyond linear equations, a number past 64 bits), an
+/// error when a trace breaks a check.
+pub fn step_trace(p: &Problem, answer: &Answer) -> Result<Option<Vec<String>>, String> {
+    if !STEP_LEVELS.contains(&p.level) {
+        return Ok(None);
+    }
+    let Ok(lines) = steps::trace(&p.input, &p.bindings) else { return Ok(None) };
+    let mut before = &p.input;
+    for (i, line) in lines.iter().enumerate() {
+        let bindings = if i == 0 { p.bindings.as_slice() } else { &[] };
+        steps::check_step(before, line, bindings).map_err(|e| format!("step {} of the trace: {}", i + 1, e.message))?;
+        before = line;
+    }
+    let last = steps::value(before).map_err(|e| format!("the trace ends in {before}: {}", e.message))?;
+    let got = last.num as f64 / last.den as f64;
+    let answers = answer.expected_result.into_iter().chain(answer.solutions.iter().flatten().copied());
+    if !answers.into_iter().any(|want| close(got, want, 1e-9)) {
+        return Err(format!("the step trace comes to {got}, not to the row's answer"));
+    }
+    Ok(Some(lines.iter().map(Expr::to_polish).collect()))
+}
+
+/// Engine answer plus independent check, the checked step trace, and the
+/// printed input round-tripping through the engine's parser. The input's
+/// Polish text is returned with it.
 pub fn solve_and_verify(p: &Problem) -> Result<(String, Answer), String> {
     let polish = p.input.to_polish();
     let reparsed = engine::parse(&polish).map_err(|e| format!("input does not parse back: {}", e.message))?;
     if reparsed != p.input {
         return Err(format!("input {polish} does not parse back to the same tree"));
     }
-    let answer = engine_answer(p)?;
+    let mut answer = engine_answer(p)?;
     independent_check(p, &answer)?;
+    answer.steps = step_trace(p, &answer)?;
     Ok((polish, answer))
 }
 

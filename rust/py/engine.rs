@@ -116,12 +116,12 @@ impl PyExpr {
 }
 
 /// An `Expr` or a text; for texts, the text is kept for error positions.
-enum Input {
+pub(crate) enum Input {
     Tree(engine::Expr),
     Text(String),
 }
 
-fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
+pub(crate) fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
     if let Ok(e) = obj.cast::<PyExpr>() {
         return Ok(Input::Tree(e.get().inner.clone()));
     }
@@ -135,7 +135,7 @@ fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
 }
 
 impl Input {
-    fn tree(self) -> crate::Result<engine::Expr> {
+    pub(crate) fn tree(self) -> crate::Result<engine::Expr> {
         match self {
             Input::Tree(e) => Ok(e),
             Input::Text(t) => engine::parse(&t),
@@ -228,5 +228,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine_run, m)?)?;
     m.add("ENGINE_MAX_DEPTH", engine::MAX_DEPTH)?;
     m.add("ENGINE_MAX_NODES", engine::MAX_NODES)?;
+    m.add("ENGINE_OPERATORS", engine::expr::OPERATORS.to_vec())?;
+    m.add("ENGINE_CONSTANTS", engine::expr::CONSTANTS.to_vec())?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod bpe;
 mod engine;
 mod ged;
 mod generator;
+mod steps;
 
 create_exception!(
     grapheme_lab,
@@ -31,5 +32,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     generator::register(m)?;
     ged::register(m)?;
     bpe::register(m)?;
+    steps::register(m)?;
     Ok(())
 }
