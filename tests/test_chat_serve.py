@@ -212,8 +212,8 @@ def test_the_command_binds_to_loopback_by_default():
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium on PATH (Debian's chromium package)")
 def test_the_page_streams_a_reply_in_headless_chromium(server, tmp_path):
     out = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
-                          "--virtual-time-budget=10000", "--dump-dom", server.url + "/?q=what%20is%202%2B2%3F"],
-                         capture_output=True, text=True, timeout=60)
+                          "--virtual-time-budget=60000", "--dump-dom", server.url + "/?q=what%20is%202%2B2%3F"],
+                         capture_output=True, text=True, timeout=120)
     dom = out.stdout.split("<script")[0]  # the page as rendered, without its own source
     assert 'class="msg user"' in dom and "what is 2+2?" in dom, dom[-2000:]
     assert 'class="msg assistant" data-done="true"' in dom and "error:" not in dom, dom[-2000:]
