@@ -50,6 +50,8 @@ class OptimizerConfig:
 class DataConfig:
     corpus: str = "data/lm/shakespeare"  # a prepared corpus; absent: the embedded one is prepared there
     vocab_size: int = 4096  # of the tokenizer trained when the embedded corpus is prepared (257: bytes)
+    inputs: list = dataclasses.field(default_factory=list)  # what to prepare when the corpus is absent ([]: embedded)
+    chat_tokens: bool = False  # the prepared tokenizer gets the chat special tokens (a model that will chat)
 
 
 @dataclasses.dataclass
@@ -165,6 +167,8 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
             setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
         sections[section] = target
     phases = _phases(data.get("phase", []), where)
+    if phases and sections.get("stage", StageConfig()).kind:
+        raise GraphemeError(f"{where}: a [stage] trains on its data mixture; [[phase]] tables are for pretraining")
     cfg = LMConfig(kind=data["model"]["kind"], model=model, phases=phases,
                    **sections)
     if phases:  # the phases are the run: it ends after their steps (or earlier, at max_steps)
@@ -174,7 +178,7 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
                                 f"{total} steps of the [[phase]] tables")
         cfg.training.max_steps = cfg.training.max_steps or total
     _validate(cfg, where)
-    _validate_stage(cfg.stage, phases, where)
+    _validate_stage(cfg.stage, where)
     return cfg
 
 
@@ -193,11 +197,9 @@ def _init_model(stage: dict[str, Any], where: str) -> dict[str, Any]:
         raise GraphemeError(f"{where}: [stage] init {init!r}: {e}") from None
 
 
-def _validate_stage(s: StageConfig, phases: list, where: str) -> None:
+def _validate_stage(s: StageConfig, where: str) -> None:
     if not s.kind:
         return
-    if phases:
-        raise GraphemeError(f"{where}: a [stage] trains on its data mixture; [[phase]] tables are for pretraining")
     if not s.data:
         raise GraphemeError(f"{where}: [stage] needs data = {{ source = weight, ... }} (e.g. {{ worded = 2, chitchat = 1 }})")
     from grapheme_lab.chat.data import check_source

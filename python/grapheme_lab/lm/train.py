@@ -58,6 +58,17 @@ def open_corpus(cfg: LMConfig, log: Log | None = None) -> Corpus:
     path = Path(cfg.data.corpus)
     if (path / "manifest.json").exists():
         return Corpus.open(path)
+    if cfg.data.inputs or cfg.data.chat_tokens:  # e.g. a chat model's base: the plays and worded arithmetic
+        from grapheme_lab.lm.corpus import EMBEDDED_TEST, EMBEDDED_VAL, prepare
+        from grapheme_lab.tokenizer import CHAT_SPECIAL_TOKENS
+
+        inputs = list(cfg.data.inputs) or ["embedded"]
+        plays = "embedded" in inputs  # its fixed held-out works
+        if log is not None:
+            log.line(f"Preparing a corpus of {', '.join(inputs)} at {path} (vocabulary {cfg.data.vocab_size:,})")
+        return prepare(inputs, path, vocab_size=cfg.data.vocab_size,
+                       holdout=list(EMBEDDED_TEST) if plays else None, val=list(EMBEDDED_VAL) if plays else None,
+                       special_tokens=CHAT_SPECIAL_TOKENS if cfg.data.chat_tokens else ("<|bos|>",), progress=False)
     if log is not None:
         log.line(f"Preparing the embedded corpus at {path} (vocabulary {cfg.data.vocab_size:,})")
     return ensure_embedded(path, vocab_size=cfg.data.vocab_size)
@@ -371,8 +382,8 @@ def _train(cfg: LMConfig, resume, ck, d: Dist, log: Log, stage, corpus: Corpus |
     summary = {"kind": cfg.kind, "steps": step, "stopped_by": stop, "val_bpb": final.bpb, "best_val_bpb": best,
                "params": raw.num_params(), "elapsed": elapsed(), "train_time": train_time,
                "tokens_per_second": tokens_seen / max(train_time, 1e-9),
-               "output_dir": str(out), "log_file": cfg.log_file}
-    log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file")})
+               "output_dir": str(out), "log_file": cfg.log_file, "stage": cfg.stage.kind}
+    log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file", "stage")})
     log.line(summary_text(summary))
     del model
     gc.collect()
@@ -389,7 +400,9 @@ def summary_text(s: dict[str, Any]) -> str:
         f"  validation bits per byte: {s['val_bpb']:.4f} at the end, {s['best_val_bpb']:.4f} at best",
         f"  checkpoints: {out}/final.pt, {out}/best.pt, {out}/latest.pt; log: {s['log_file']}",
         "  next:",
-        f"    python -m grapheme_lab evaluate --model {out}/best.pt        # test-split bpb beside the seed's protocol",
-        f"    python -m grapheme_lab sample --model {out}/best.pt --prompt 'ROMEO.'",
+        *([f"    python -m grapheme_lab evaluate --model {out}/final.pt --task worded   # held-out problems",
+           f"    python -m grapheme_lab chat --model {out}/final.pt"] if s.get("stage") else
+          [f"    python -m grapheme_lab evaluate --model {out}/best.pt        # test-split bpb beside the seed's protocol",
+           f"    python -m grapheme_lab sample --model {out}/best.pt --prompt 'ROMEO.'"]),
         f"    python -m grapheme_lab plot {s['log_file']} --output curves.png",
     ])

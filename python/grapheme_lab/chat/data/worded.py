@@ -143,3 +143,17 @@ def arithmetic_rows(split: str, n: int, seed: int = 0) -> list[dict]:
         out.append(conversation({"question": question, "answer": _solution(expr, row["expected_result"])},
                                 f"arithmetic-{split}-{len(out)}") | {"expression": expr})
     return out
+
+
+def corpus_documents(n: int = 4000, per_document: int = 100, seed: int = 0):
+    """(name, source, text) documents of worded and bare problems from the curriculum's train
+    split, for a chat model's pretraining corpus: "Question: ...\\nAnswer: 12 + 7 = 19. The
+    answer is 19." (the held-out splits never appear)."""
+    problems = worded_rows("train", n // 2, seed) + arithmetic_rows("train", n - n // 2, seed)
+    random.Random(f"corpus/{seed}").shuffle(problems)
+    for k in range(0, len(problems), per_document):
+        lines = []
+        for r in problems[k : k + per_document]:
+            lines.append(f"Question: {r['messages'][0]['content']}\nAnswer: {r['expression']} = {r['answer']}. "
+                         f"The answer is {r['answer']}.\n")
+        yield f"worded-{k // per_document:03d}", "grapheme_lab.chat.data.worded", "\n".join(lines)
