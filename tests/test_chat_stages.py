@@ -172,3 +172,19 @@ def test_multiple_choice_task_reads_a_local_file(tmp_path, base):
     assert r["n"] == 8 and 0 <= r["accuracy"] <= 1
     with pytest.raises(ValueError, match="needs --data FILE"):
         run_task(model, tok, "multiple-choice", n=8)
+
+
+@pytest.mark.parametrize("name", ["base", "mid", "sft", "rl"])
+def test_shipped_chat_configs_load_and_match_package_copies(name, base):
+    import filecmp
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = root / "configs" / "chat" / f"{name}.toml"
+    assert filecmp.cmp(path, Path(LC.__file__).parent.parent / "configs" / "chat" / f"{name}.toml", shallow=False)
+    data = LC.read_toml(f"chat/{name}")  # a bare name finds the packaged copy
+    if name != "base":
+        data["stage"]["init"] = str(base)
+    cfg = LC.from_dict(data, str(path))
+    assert cfg.stage.kind == ("" if name == "base" else name)
+    assert name != "base" or (cfg.data.chat_tokens and cfg.data.inputs == ["embedded", "worded"])
