@@ -122,8 +122,12 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
                 "corpus": init["corpus"], "tokenizer": init["tokenizer"], "step": step, "elapsed": elapsed(),
                 "best_accuracy": best, "log_bytes": log.size(), **extra}, out / name)
 
+    evaluated = {}  # step -> accuracy
+
     def evaluate() -> float:
         nonlocal best
+        if step in evaluated:
+            return evaluated[step]
         r = solve(raw, tok, val, tools, s.max_new_tokens)
         improved = r["accuracy"] > best
         if improved:
@@ -133,6 +137,7 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
                  + (" *" if improved else ""))
         log.metrics(event="eval", step=step, val_accuracy=r["accuracy"], tool_use=r["tool_use"],
                     elapsed=round(elapsed(), 3))
+        evaluated[step] = r["accuracy"]
         return r["accuracy"]
 
     if step == 0:
