@@ -176,6 +176,10 @@ def check_type(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise GraphemeError(f"{where} must be a table, got {value!r}")
         return value
+    if hint is list:  # a list of strings (input names, paths)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise GraphemeError(f"{where} must be a list of strings, got {value!r}")
+        return value
     raise TypeError(f"unsupported config type {hint} for {where}")  # a bug here, not bad input
 
 

@@ -1,4 +1,5 @@
-"""``evaluate --model CKPT``: score a trained model (``evaluate analogies --model CKPT``: a
+"""``evaluate --model CKPT``: score a trained model (``--task NAME``: a chat model on held-out
+problems, conversations or questions, ``grapheme_lab.chat.evaluate``; ``evaluate analogies``: a
 language model's token embedding on word analogies, ``grapheme_lab.lm.analogies``; ``evaluate
 conversation``: on held-out conversations, ``grapheme_lab.lm.conversation_metrics``). The
 checkpoint says which kind of model it holds (``grapheme_lab.training.checkpoint.family``): a brain gets a per-level
@@ -30,6 +31,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(and word similarity where gensim's test data are installed) instead of bpb; "
                         "conversation: reply bpb and distinct-1/2 of sampled replies on held-out conversations")
     p.add_argument("--model", required=True, metavar="CKPT", help="a checkpoint written by `train`")
+    p.add_argument("--task", metavar="NAME",
+                   help="a chat model on held-out items: worded, arithmetic, gsm-symbolic, spelling (accuracy with and "
+                        "without the calculator, calculator use), conversation-bpb, multiple-choice (--data FILE)")
+    p.add_argument("--n", type=int, default=100, metavar="N", help="--task: items to score (default 100)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="--task: the seed of the held-out items' templates; conversation: of the turns drawn and the sampling")
+    p.add_argument("--no-tool", action="store_true", help="--task: only without the calculator")
+    p.add_argument("--report", metavar="FILE", help="--task: add the figures to a report card (JSON lines) and print it")
+    p.add_argument("--stage", metavar="NAME", help="--report: the card's column (default: the checkpoint's stage, or base)")
     p.add_argument("--data", metavar="PATH", help="held-out data: a split folder or a JSONL file (a brain needs it)")
     p.add_argument("--train", metavar="PATH",
                    help="brain: the rows it was trained on, a split folder or a JSONL file, for the clean "
@@ -49,7 +59,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="analogies: word-similarity files (word TAB word TAB score) instead of gensim's SimLex / WordSim")
     p.add_argument("--samples", type=int, default=100, metavar="N",
                    help="conversation: replies sampled for distinct-1/2, one a conversation (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="conversation: seed of the turns drawn and the sampling")
     p.set_defaults(run=run)
 
 
@@ -57,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
     from grapheme_lab.training.checkpoint import family
 
     kind = family(args.model)
+    if args.task is not None:
+        if kind != "grapheme_lab.lm":
+            raise ValueError(f"--task needs a chat language model; {args.model} is a {kind} checkpoint")
+        if args.n < 1:
+            raise ValueError(f"--n must be at least 1, got {args.n}")
+        from grapheme_lab.chat.evaluate import main as evaluate_chat
+
+        return evaluate_chat(args)
     if args.what == "analogies":
         if kind != "grapheme_lab.lm":
             raise ValueError(f"evaluate analogies needs a language model with a token embedding; {args.model} is not one")

@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, help="override [training] batch_size")
     p.add_argument("--epochs", type=int, help="override [training] epochs_per_level")
     p.add_argument("--lr", type=float, help="override [training] learning_rate")
+    p.add_argument("--init", metavar="CKPT", help="override a chat stage's [stage] init (the checkpoint it starts from)")
+    p.add_argument("--seed", type=int, help="override a language model's [training] seed")
     p.add_argument("--resume", metavar="CKPT", help="continue a run from a checkpoint (its config unless --config is given)")
     p.add_argument("--verbose", action="store_true", help="more detail in the log lines")
     p.set_defaults(run=run)
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     lm_tables = _language_model_tables(args)
     if lm_tables is not None:
         return run_lm(args, lm_tables)
+    if args.init is not None or args.seed is not None:
+        raise ValueError("--init and --seed are for language models and their chat stages; the brain's seed is [data] seed")
     if args.config is not None:
         cfg = C.load(args.config)
     else:
@@ -90,7 +94,10 @@ def run_lm(args: argparse.Namespace, data: dict) -> int:
         raise ValueError("--epochs is for the brain's curriculum; a language model's run is bounded by "
                          "[training] max_steps and time_limit_minutes")
     overrides = {("data", "corpus"): args.data, ("paths", "output_dir"): args.output,
-                 ("training", "batch_size"): args.batch_size, ("training", "learning_rate"): args.lr}
+                 ("training", "batch_size"): args.batch_size, ("training", "learning_rate"): args.lr,
+                 ("training", "seed"): args.seed, ("stage", "init"): args.init}
+    if args.init is not None and "stage" not in data:
+        raise ValueError("--init is for a chat stage (a config with [stage])")
     for (section, key), value in overrides.items():
         if value is not None:
             data.setdefault(section, {})[key] = value

@@ -50,6 +50,8 @@ class OptimizerConfig:
 class DataConfig:
     corpus: str = "data/lm/shakespeare"  # a prepared corpus; absent: the embedded one is prepared there
     vocab_size: int = 4096  # of the tokenizer trained when the embedded corpus is prepared (257: bytes)
+    inputs: list = dataclasses.field(default_factory=list)  # what to prepare when the corpus is absent ([]: embedded)
+    chat_tokens: bool = False  # the prepared tokenizer gets the chat special tokens (a model that will chat)
 
 
 @dataclasses.dataclass
@@ -79,14 +81,34 @@ class PhaseConfig:
     data: dict = dataclasses.field(default_factory=dict)  # prepared corpus directory -> weight
 
 
+@dataclasses.dataclass
+class StageConfig:
+    """A chat stage (``[stage]``): mid-training, SFT or RL from the checkpoint ``init``, on a
+    mixture of chat sources (``grapheme_lab.chat.data``) weighted by ``data``."""
+
+    kind: str = ""  # "mid", "sft" or "rl"; "" = not a stage (pretraining)
+    init: str = ""  # the checkpoint it starts from (its model, weights and tokenizer)
+    data: dict = dataclasses.field(default_factory=dict)  # source name (or rows.jsonl) -> weight
+    rows: int = 2000  # training rows drawn from the mixture
+    val_rows: int = 100  # validation rows (mid/SFT: masked bpb; RL: accuracy)
+    identity: dict = dataclasses.field(default_factory=dict)  # {name, maker} of the identity source
+    # RL: problems a step, answers sampled a problem, their length and temperature
+    problems: int = 4
+    samples: int = 8
+    max_new_tokens: int = 48
+    temperature: float = 1.0
+    top_k: int = 0
+
+
 SECTIONS = {"training": TrainingConfig, "optimizer": OptimizerConfig, "data": DataConfig,
-            "paths": PathsConfig, "hardware": HardwareConfig}
+            "paths": PathsConfig, "hardware": HardwareConfig, "stage": StageConfig}
 
 CHOICES = {
     ("training", "lr_schedule"): ("cosine", "linear", "constant"),
     ("optimizer", "type"): ("adamw", "muon"),
     ("hardware", "device"): ("auto", "cpu", "cuda"),
     ("hardware", "amp"): ("auto", "off", "bf16", "fp16"),
+    ("stage", "kind"): ("", "mid", "sft", "rl"),
 }
 
 
@@ -99,6 +121,7 @@ class LMConfig:
     data: DataConfig = dataclasses.field(default_factory=DataConfig)
     paths: PathsConfig = dataclasses.field(default_factory=PathsConfig)
     hardware: HardwareConfig = dataclasses.field(default_factory=HardwareConfig)
+    stage: StageConfig = dataclasses.field(default_factory=StageConfig)
     phases: list = dataclasses.field(default_factory=list)  # PhaseConfig of each [[phase]], in order
 
     @property
@@ -114,12 +137,17 @@ class LMConfig:
 
 
 def is_lm(data: dict[str, Any]) -> bool:
-    """Whether a config's tables describe a language model (``[model] kind`` other than "brain")."""
+    """Whether a config's tables describe a language model (``[model] kind`` other than "brain",
+    or a chat ``[stage]``, whose model is its init checkpoint's)."""
+    if isinstance(data.get("stage"), dict):
+        return True
     kind = data.get("model", {}).get("kind") if isinstance(data.get("model"), dict) else None
     return kind is not None and kind != "brain"
 
 
 def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
+    if isinstance(data.get("stage"), dict) and "model" not in data:
+        data = {**data, "model": _init_model(data["stage"], where)}
     if "model" not in data or not isinstance(data["model"], dict):
         raise GraphemeError(f"{where}: a language-model config needs a [model] table with kind")
     model = models.model_config(data["model"], where)
@@ -139,6 +167,8 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
             setattr(target, key, check_type(value, hints[key], f"{where}: [{section}] {key}"))
         sections[section] = target
     phases = _phases(data.get("phase", []), where)
+    if phases and sections.get("stage", StageConfig()).kind:
+        raise GraphemeError(f"{where}: a [stage] trains on its data mixture; [[phase]] tables are for pretraining")
     cfg = LMConfig(kind=data["model"]["kind"], model=model, phases=phases,
                    **sections)
     if phases:  # the phases are the run: it ends after their steps (or earlier, at max_steps)
@@ -148,7 +178,48 @@ def from_dict(data: dict[str, Any], where: str = "<config>") -> LMConfig:
                                 f"{total} steps of the [[phase]] tables")
         cfg.training.max_steps = cfg.training.max_steps or total
     _validate(cfg, where)
+    _validate_stage(cfg.stage, where)
     return cfg
+
+
+def _init_model(stage: dict[str, Any], where: str) -> dict[str, Any]:
+    """A stage's ``[model]``: its init checkpoint's."""
+    init = stage.get("init")
+    if not isinstance(init, str) or not init:
+        raise GraphemeError(f"{where}: [stage] needs init = \"CKPT\" (the checkpoint the stage starts from)")
+    if not Path(init).is_file():
+        raise GraphemeError(f"{where}: [stage] init {init!r} does not exist")
+    from grapheme_lab.lm.checkpoint import load
+
+    try:
+        return dict(load(init)["config"]["model"])
+    except ValueError as e:
+        raise GraphemeError(f"{where}: [stage] init {init!r}: {e}") from None
+
+
+def _validate_stage(s: StageConfig, where: str) -> None:
+    if not s.kind:
+        return
+    if not s.data:
+        raise GraphemeError(f"{where}: [stage] needs data = {{ source = weight, ... }} (e.g. {{ worded = 2, chitchat = 1 }})")
+    from grapheme_lab.chat.data import check_source
+
+    for name, weight in s.data.items():
+        try:
+            check_source(name, f"{where}: [stage] data")
+        except ValueError as e:
+            raise GraphemeError(str(e)) from None
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            raise GraphemeError(f"{where}: [stage] data weight of {name!r} must be a number > 0, got {weight!r}")
+    for key in ("rows", "val_rows", "problems", "samples", "max_new_tokens"):
+        if getattr(s, key) <= 0:
+            raise GraphemeError(f"{where}: [stage] {key} must be > 0, got {getattr(s, key)}")
+    if s.kind == "rl" and (s.samples < 2 or s.temperature <= 0):
+        raise GraphemeError(f"{where}: [stage] an RL stage needs samples >= 2 and temperature > 0 (the advantage "
+                            f"is a reward minus the mean of its problem's samples), got {s.samples} and {s.temperature}")
+    unknown = set(s.identity) - {"name", "maker"}
+    if unknown:
+        raise GraphemeError(f"{where}: [stage] identity takes name and maker, not {sorted(unknown)}")
 
 
 def _phases(tables: Any, where: str) -> list[PhaseConfig]:
@@ -210,11 +281,12 @@ def load(path: str | Path) -> LMConfig:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """A config file's tables; a bare name (``lm_quickstart``) finds a config shipped with the package."""
+    """A config file's tables; a bare name (``lm_quickstart``, ``chat/sft``) finds a config shipped
+    with the package."""
     p = Path(path)
     if not p.exists():
-        shipped = Path(__file__).parent.parent / "configs" / (p.name if p.suffix else p.name + ".toml")
-        if shipped.exists() and len(p.parts) == 1:
+        shipped = Path(__file__).parent.parent / "configs" / (p if p.suffix else p.with_suffix(".toml"))
+        if shipped.exists() and not p.is_absolute() and ".." not in p.parts:
             p = shipped
         else:
             raise FileNotFoundError(f"config file {str(path)!r} does not exist")

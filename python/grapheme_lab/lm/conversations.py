@@ -90,8 +90,24 @@ def plays_dialogue_documents() -> Iterator[tuple[str, str, str]]:
         yield f"{p.stem}-dialogue", f"{EMBEDDED_SOURCE}/{p.name}", play_dialogue(p.read_text(encoding="utf-8"))
 
 
+def embedded_documents() -> Iterator[tuple[str, str, str]]:
+    from grapheme_lab.inputs import embedded_corpus
+    from grapheme_lab.lm.corpus import EMBEDDED_SOURCE
+
+    for p in embedded_corpus():
+        yield p.stem, f"{EMBEDDED_SOURCE}/{p.name}", p.read_text(encoding="utf-8")
+
+
+def worded_documents() -> Iterator[tuple[str, str, str]]:
+    from grapheme_lab.chat.data.worded import corpus_documents
+
+    yield from corpus_documents()
+
+
 #: corpus inputs by name (a path of the same name wins)
 NAMED_INPUTS: dict[str, Callable[[], Iterator[tuple[str, str, str]]]] = {
     "chitchat": chitchat_documents,
     "plays-dialogue": plays_dialogue_documents,
+    "embedded": embedded_documents,  # the embedded works, beside other inputs
+    "worded": worded_documents,  # worded and bare arithmetic from the curriculum's train split, as text
 }

@@ -514,7 +514,8 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
             holdout: Sequence[str] | None = None, holdout_docs: int | None = None,
             val: Sequence[str] | None = None, val_docs: int | None = None, max_docs: int | None = None,
             seed: int = 0, progress: bool = True, *, text_field: str = "text", hf_split: str = "train",
-            hf_config: str | None = None, dtype: str | None = None) -> Corpus:
+            hf_config: str | None = None, dtype: str | None = None,
+            special_tokens: Sequence[str] = (BOS,)) -> Corpus:
     """Reads, normalises, splits and tokenizes ``inputs`` (None: the embedded corpus)
     into the corpus directory ``output`` and opens it.
 
@@ -524,7 +525,8 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
     ``seed`` (default: none; for the embedded corpus ``EMBEDDED_TEST``). Validation
     documents: ``val`` / ``val_docs`` likewise (default: one random document when
     at least 3 are not test documents; for the embedded corpus ``EMBEDDED_VAL``). ``max_docs``
-    keeps the first that many documents. ``dtype`` forces the shard type.
+    keeps the first that many documents. ``dtype`` forces the shard type. ``special_tokens``: of
+    the trained tokenizer (``tokenizer.CHAT_SPECIAL_TOKENS`` for a model that will chat).
     """
     output = Path(output)
     if isinstance(inputs, (str, Path)):  # one path, not a sequence of characters
@@ -558,7 +560,7 @@ def prepare(inputs: Sequence[str] | None, output, tokenizer: str | None = None, 
         from grapheme_lab.tokenizer import BPETokenizer
 
         train_texts = [d.text for d in docs if d.split == "train"]
-        tok = BPETokenizer.train(train_texts, vocab_size=vocab_size, special_tokens=[BOS], progress=progress,
+        tok = BPETokenizer.train(train_texts, vocab_size=vocab_size, special_tokens=list(special_tokens), progress=progress,
                                  total_bytes=sum(len(t) for t in train_texts))
         bos_id = _bos_id(tok, "trained")
         tokenizer_bytes = json.dumps(tok.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

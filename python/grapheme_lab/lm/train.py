@@ -12,6 +12,11 @@ averages the gradients, so N processes take the steps one process takes. Checkpo
 optimizer, the loader's generator and the RNG states: a run resumed from ``latest.pt``
 takes the same steps as one never stopped (for a run bounded by steps, not by the clock).
 
+A chat stage (``[stage] kind = "mid"`` or ``"sft"``, ``grapheme_lab.chat.stage``) starts from its
+init checkpoint's weights and trains on its mixture's conversations with the loss mask (targets
+-1 outside what the assistant writes); its validation figure is the bits per byte of the
+validation conversations' assistant tokens.
+
 A config with ``[[phase]]`` tables (``grapheme_lab.lm.curriculum``) runs them in order: each
 phase draws from its own data mix with its own batch, window length and learning rate (warmup
 and decay restart in each phase); ``[data] corpus`` still gives the vocabulary and the
@@ -53,6 +58,17 @@ def open_corpus(cfg: LMConfig, log: Log | None = None) -> Corpus:
     path = Path(cfg.data.corpus)
     if (path / "manifest.json").exists():
         return Corpus.open(path)
+    if cfg.data.inputs or cfg.data.chat_tokens:  # e.g. a chat model's base: the plays and worded arithmetic
+        from grapheme_lab.lm.corpus import EMBEDDED_TEST, EMBEDDED_VAL, prepare
+        from grapheme_lab.tokenizer import CHAT_SPECIAL_TOKENS
+
+        inputs = list(cfg.data.inputs) or ["embedded"]
+        plays = "embedded" in inputs  # its fixed held-out works
+        if log is not None:
+            log.line(f"Preparing a corpus of {', '.join(inputs)} at {path} (vocabulary {cfg.data.vocab_size:,})")
+        return prepare(inputs, path, vocab_size=cfg.data.vocab_size,
+                       holdout=list(EMBEDDED_TEST) if plays else None, val=list(EMBEDDED_VAL) if plays else None,
+                       special_tokens=CHAT_SPECIAL_TOKENS if cfg.data.chat_tokens else ("<|bos|>",), progress=False)
     if log is not None:
         log.line(f"Preparing the embedded corpus at {path} (vocabulary {cfg.data.vocab_size:,})")
     return ensure_embedded(path, vocab_size=cfg.data.vocab_size)
@@ -138,33 +154,69 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     log = Log(cfg.log_file, d.main, resume_bytes=ck["log_bytes"] if ck else None)
     if torch.get_num_threads() < asked:
         log.line(f"Using {torch.get_num_threads()} of {asked} threads: {idle:.1f} CPUs idle")
+    if cfg.stage.kind == "rl":  # its own loop: sampling and rewards, not batches of text
+        from grapheme_lab.chat.rl import train_rl
+
+        return train_rl(cfg, resume, ck, d, log)
+    stage = None
+    if cfg.stage.kind:  # a chat stage: the init checkpoint's model, its mixture's conversations
+        from grapheme_lab.chat.stage import StageData
+
+        stage = StageData.open(cfg)
+        corpus_dir, tok_spec = stage.init["corpus"]["dir"], stage.init["tokenizer"]
+        mix = ", ".join(f"{k} x{v:g}" for k, v in cfg.stage.data.items())
+        log.line(f"{cfg.stage.kind} stage from {cfg.stage.init}: {len(stage.train):,} training and "
+                 f"{len(stage.val):,} validation conversations of {mix}")
+        return _train(cfg, resume, ck, d, log, stage, None, corpus_dir, tok_spec)
     corpus = open_corpus(cfg, log)
-    cfg.model.vocab_size = corpus.vocab_size
+    return _train(cfg, resume, ck, d, log, None, corpus, str(corpus.dir), tokenizer_spec(corpus))
+
+
+def _train(cfg: LMConfig, resume, ck, d: Dist, log: Log, stage, corpus: Corpus | None, corpus_dir: str,
+           tok_spec) -> dict[str, Any]:
+    t = cfg.training
+    if corpus is not None:
+        cfg.model.vocab_size = corpus.vocab_size
     raw = models.build(cfg.kind, cfg.model)
-    if ck is None and hasattr(raw, "init_from_corpus"):  # e.g. TurnGPT's turns from the training shards
+    if stage is not None and ck is None:
+        raw.load_state_dict(stage.init["model"])
+    if ck is None and corpus is not None and hasattr(raw, "init_from_corpus"):  # e.g. TurnGPT's turns from the training shards
         said = raw.init_from_corpus(corpus)
         if said:
             log.line(said)
     raw = raw.to(d.device)
-    if ck is None and hasattr(raw, "load_frozen_parts"):
+    if ck is None and stage is None and hasattr(raw, "load_frozen_parts"):
         # a kind built on another checkpoint (the BLT's frozen entropy model) reads its weights
         # once here; its own checkpoints carry them, so resuming and loading need nothing else
         log.line(raw.load_frozen_parts())
-    longest = max(doc.end - doc.start for doc in corpus.documents("train"))
-    if cfg.model.sequence_len >= longest:
-        raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
-                         f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
-    phase_corpora = open_phase_corpora(cfg, corpus) if cfg.phases else None
     if t.batch_size % (d.world * t.grad_accum):
         raise ValueError(f"[training] batch_size {t.batch_size} is not a multiple of grad_accum x ranks "
                          f"({t.grad_accum} x {d.world})")
-    windows = Windows([(corpus.shards("train"), 1.0)], cfg.model.sequence_len, t.batch_size // t.grad_accum, t.seed,
-                      d.rank, d.world)
-    if not corpus.documents("val"):
-        raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
+    if stage is not None:
+        phase_corpora = None
+        windows = stage.loader(cfg, t.batch_size // t.grad_accum, d.rank, d.world)
+
+        def score(model) -> Score:
+            model.eval()
+            s = stage.validate(model, cfg.model.sequence_len, d.device)
+            model.train()
+            return Score(*d.sum(s.nats, s.tokens, s.bytes)) if d.world > 1 else s
+    else:
+        longest = max(doc.end - doc.start for doc in corpus.documents("train"))
+        if cfg.model.sequence_len >= longest:
+            raise ValueError(f"[model] sequence_len {cfg.model.sequence_len} is longer than every training document "
+                             f"of {corpus.dir} (the longest has {longest - 1:,} tokens)")
+        phase_corpora = open_phase_corpora(cfg, corpus) if cfg.phases else None
+        windows = Windows([(corpus.shards("train"), 1.0)], cfg.model.sequence_len, t.batch_size // t.grad_accum,
+                          t.seed, d.rank, d.world)
+        if not corpus.documents("val"):
+            raise ValueError(f"{corpus.dir}: the corpus has no validation documents to evaluate on")
+        nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
+        val_windows = validation_windows(corpus, "val", cfg.model.sequence_len, t.eval_tokens)
+
+        def score(model) -> Score:
+            return validation_bpb(model, val_windows, nbytes, d)
     optimizer = make_optimizer(cfg, raw)
-    nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
-    val_windows = validation_windows(corpus, "val", cfg.model.sequence_len, t.eval_tokens)
     step, elapsed_before, best, bad_evals = 0, 0.0, math.inf, 0
     if ck is not None:
         raw.load_state_dict(ck["model"])
@@ -191,7 +243,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     amp, scaler = autocast(amp_mode, d.device)
     out = Path(cfg.paths.output_dir)
     tokens_per_step = t.batch_size * cfg.model.sequence_len
-    log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {corpus.vocab_size:,} tokens in the vocabulary, "
+    log.line(f"{cfg.kind}: {raw.num_params():,} parameters, {cfg.model.vocab_size:,} tokens in the vocabulary, "
              f"{tokens_per_step:,} tokens a step on {d.device} x{d.world} ({torch.get_num_threads()} threads, "
              f"{'float32' if amp_mode == 'off' else amp_mode + ' autocast'})")
     if hasattr(raw, "parameter_report"):
@@ -214,7 +266,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
             ckpt_io.save_atomic({
                 "format": FORMAT, "kind": cfg.kind, "model": raw.state_dict(), "optimizer": optimizer.state_dict(),
                 "loader": windows.state_dict(), "rng": ckpt_io.rng_state(), "config": cfg.to_dict(),
-                "corpus": {"dir": str(corpus.dir)}, "tokenizer": tokenizer_spec(corpus),
+                "corpus": {"dir": corpus_dir}, "tokenizer": tok_spec,
                 "step": step, "elapsed": elapsed(), "train_time": train_time, "best_bpb": best,
                 "bad_evals": bad_evals, "log_bytes": log.size(), "phase": phase, "tokens_seen": tokens_seen,
                 "tokens_per_second": tokens_seen / max(train_time, 1e-9), **extra,
@@ -226,7 +278,7 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
         nonlocal best, bad_evals
         if last_eval[0] == step:
             return last_eval[1]
-        s = validation_bpb(raw, val_windows, nbytes, d)
+        s = score(raw)
         improved = s.bpb < best
         if improved:
             best, bad_evals = s.bpb, 0
@@ -285,7 +337,9 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
                              "training without it")
                     model = eager
                     logits = model(x)
-                loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten()) / t.grad_accum
+                # -1 targets (a chat stage's masked positions) are skipped; a batch with none to learn adds 0
+                nll = F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), ignore_index=-1, reduction="sum")
+                loss = nll / (y != -1).sum().clamp(min=1) / t.grad_accum
             (scaler.scale(loss) if scaler else loss).backward()
             loss_sum += float(loss.detach())
         if scaler:
@@ -328,8 +382,8 @@ def train(cfg: LMConfig, resume: str | None = None) -> dict[str, Any]:
     summary = {"kind": cfg.kind, "steps": step, "stopped_by": stop, "val_bpb": final.bpb, "best_val_bpb": best,
                "params": raw.num_params(), "elapsed": elapsed(), "train_time": train_time,
                "tokens_per_second": tokens_seen / max(train_time, 1e-9),
-               "output_dir": str(out), "log_file": cfg.log_file}
-    log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file")})
+               "output_dir": str(out), "log_file": cfg.log_file, "stage": cfg.stage.kind}
+    log.metrics(event="done", **{k: v for k, v in summary.items() if k not in ("output_dir", "log_file", "stage")})
     log.line(summary_text(summary))
     del model
     gc.collect()
@@ -346,7 +400,9 @@ def summary_text(s: dict[str, Any]) -> str:
         f"  validation bits per byte: {s['val_bpb']:.4f} at the end, {s['best_val_bpb']:.4f} at best",
         f"  checkpoints: {out}/final.pt, {out}/best.pt, {out}/latest.pt; log: {s['log_file']}",
         "  next:",
-        f"    python -m grapheme_lab evaluate --model {out}/best.pt        # test-split bpb beside the seed's protocol",
-        f"    python -m grapheme_lab sample --model {out}/best.pt --prompt 'ROMEO.'",
+        *([f"    python -m grapheme_lab evaluate --model {out}/final.pt --task worded   # held-out problems",
+           f"    python -m grapheme_lab chat --model {out}/final.pt"] if s.get("stage") else
+          [f"    python -m grapheme_lab evaluate --model {out}/best.pt        # test-split bpb beside the seed's protocol",
+           f"    python -m grapheme_lab sample --model {out}/best.pt --prompt 'ROMEO.'"]),
         f"    python -m grapheme_lab plot {s['log_file']} --output curves.png",
     ])
