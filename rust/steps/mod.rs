@@ -11,9 +11,13 @@
 
 mod check;
 mod corrections;
+pub mod decimal;
+mod exact_values;
 mod linear;
 mod rational;
+mod reals;
 mod rules;
+mod series;
 mod trace;
 
 pub use check::{check_step, sites, value, Path};

@@ -1,0 +1,78 @@
+//! The decimals of the approximate steps: a value no exact step reaches is
+//! written with [`DIGITS`] significant digits, and the constants a method
+//! uses are written the same way.
+//!
+//! Precision: a row whose trace writes no decimal is exact; one that does is
+//! answered within [`ROW_TOL`] (the brain's judge: `|got - want| <= tol *
+//! max(1, |want|)`). Each approximate site is checked within [`SITE_TOL`] of
+//! its value; a trace rounds at most a few hundred sites, each by at most
+//! 5e-11 of its value (10 digits), and truncates each series below 1e-12, so
+//! the rounding compounds to about 1e-8 in the worst trace measured
+//! (docs/results/2026-12-08-steps.md), 100 times inside the row's tolerance;
+//! the generator checks every line against the answer within it all the same.
+
+use crate::engine::{Expr, Value};
+use crate::error::{Error, Result};
+
+/// Significant digits of a decimal in a step.
+pub const DIGITS: usize = 10;
+/// How far an approximate site's rewrite may be from the site's value (relative, absolute below 1).
+pub const SITE_TOL: f64 = 1e-8;
+/// How far a row's answer may be from the truth when its trace is approximate (as the judge reads it).
+pub const ROW_TOL: f64 = 1e-6;
+/// A series stops at the first term below this (its arguments are reduced to about 1 or less).
+pub const SERIES_CUTOFF: f64 = 1e-12;
+
+pub const PI: f64 = 3.141592654;
+pub const HALF_PI: f64 = 1.570796327;
+pub const E: f64 = 2.718281828;
+pub const LN2: f64 = 0.6931471806;
+pub const LN10: f64 = 2.302585093;
+
+/// `x` rounded to [`DIGITS`] significant digits.
+pub fn round(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    format!("{:.*e}", DIGITS - 1, x).parse().unwrap_or(x)
+}
+
+/// The decimal leaf of `x`, rounded; an error for a value that is not finite.
+pub fn leaf(x: f64) -> Result<Expr> {
+    if !x.is_finite() {
+        return Err(Error::invalid(format!("a step reaches {x}, not a finite number")));
+    }
+    Ok(Expr::float(round(x)))
+}
+
+/// Whether the tree writes a decimal.
+pub fn has_decimal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(v, Value::Float(_)),
+        _ => e.children().into_iter().any(has_decimal),
+    }
+}
+
+/// `|got - want| <= tol * max(1, |want|)`: relative, absolute below 1 (the judge's test).
+pub fn within(got: f64, want: f64, tol: f64) -> bool {
+    (got - want).abs() <= tol * want.abs().max(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_to_ten_significant_digits_and_the_constants_are_rounded_truths() {
+        assert_eq!(round(std::f64::consts::PI), PI);
+        assert_eq!(round(std::f64::consts::FRAC_PI_2), HALF_PI);
+        assert_eq!(round(std::f64::consts::E), E);
+        assert_eq!(round(std::f64::consts::LN_2), LN2);
+        assert_eq!(round(std::f64::consts::LN_10), LN10);
+        assert_eq!(round(123456.78901234), 123456.789);
+        assert_eq!(round(-0.000123456789012), -0.000123456789);
+        assert!(leaf(f64::NAN).is_err());
+        assert!(within(1.0000005, 1.0, ROW_TOL) && !within(1.000002, 1.0, ROW_TOL));
+        assert!(within(0.0000005, 0.0, ROW_TOL), "absolute below 1");
+    }
+}

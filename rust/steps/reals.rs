@@ -1,0 +1,236 @@
+//! Steps of a tree of numbers with functions and the constants `pi` and `e`
+//! (level 4, and the values that levels 6 and 7 come to).
+//!
+//! A step rewrites every site at once. The sites, found from the root down
+//! (a site's inside is not searched):
+//!
+//! 1. `sin cos tan` of a multiple of pi/12, and `(ln (exp a))`, `(exp (ln a))`,
+//!    `(ln (^ e a))`: the exact value ([`exact_values`](super::exact_values));
+//! 2. an operation whose operands are numbers: on integers and fractions the
+//!    exact rules of levels 1-3 ([`rewrite`](super::rules::rewrite)), a function
+//!    its exact value where it has one, else its numeric method
+//!    ([`method`](super::series::method)); with a decimal operand, the value
+//!    as a decimal of 10 digits;
+//! 3. `pi` or `e` anywhere else: its decimal.
+//!
+//! A step is checked site by site: an exact rewrite must keep the value
+//! exactly, an approximate one (a decimal, a method) within
+//! [`SITE_TOL`](super::decimal::SITE_TOL).
+
+use super::check::{value, Path};
+use super::decimal::{self, has_decimal, leaf, SITE_TOL};
+use super::exact_values::{inverse_pair, of_rational, rational_root, trigonometric};
+use super::rational::Q;
+use super::rules::{node, op_of, rewrite, Op};
+use super::series::{method, root_method};
+use super::trace::number;
+use crate::engine::limits::charge;
+use crate::engine::{evaluate, BinOp, Expr, Func, Value};
+use crate::error::{Error, Result};
+
+/// Most lines of one trace (a level-4 trace takes 10-60).
+pub const MAX_LINES: usize = 1000;
+
+fn is_constant(e: &Expr) -> bool {
+    matches!(e, Expr::Value(Value::Symbol(s)) if s == "pi" || s == "e")
+}
+
+/// The rewrite of `e` if `e` is a site, `None` if its inside holds the sites.
+fn site(e: &Expr) -> Option<Result<Expr>> {
+    if is_constant(e) {
+        return Some(leaf(if e == &Expr::sym("pi") { decimal::PI } else { decimal::E }));
+    }
+    if let Expr::Function { func: f @ (Func::Sin | Func::Cos | Func::Tan), args } = e {
+        if let Some(v) = trigonometric(*f, &args[0]) {
+            return Some(v);
+        }
+    }
+    if let Some(a) = inverse_pair(e) {
+        return Some(Ok(a));
+    }
+    let children = e.children();
+    if children.is_empty() || !children.iter().all(|c| number(c).is_some()) {
+        return None;
+    }
+    Some(innermost(e, &children))
+}
+
+/// What an operation on numbers becomes.
+fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
+    let op = op_of(e).expect("an operation");
+    let x = || evaluate(e, &[]);
+    if children.iter().any(|c| has_decimal(c)) {
+        return match op {
+            Op::Func(f @ (Func::Sin | Func::Cos | Func::Tan | Func::Exp | Func::Ln | Func::Log | Func::Sqrt)) => {
+                method(f, children[0], evaluate(children[0], &[])?)
+            }
+            Op::Func(Func::Floor | Func::Ceil) => Q::of_f64(x()?)?.leaf(),
+            _ => leaf(x()?),
+        };
+    }
+    let args = children.iter().map(|c| number(c).expect("a number")).collect::<Result<Vec<Q>>>()?;
+    match op {
+        Op::Func(f @ (Func::Sin | Func::Cos | Func::Tan | Func::Exp | Func::Ln | Func::Log | Func::Sqrt | Func::Abs | Func::Floor | Func::Ceil)) => {
+            match of_rational(f, args[0]) {
+                Some(v) => v,
+                None => method(f, children[0], evaluate(children[0], &[])?),
+            }
+        }
+        Op::Bin(BinOp::Pow) if !args[1].is_int() => {
+            let n = args[1].den;
+            if args[1].num != 1 {
+                return Err(Error::invalid(format!("no step takes the power {}", args[1])));
+            }
+            match rational_root(args[0], n) {
+                Some(r) => r.leaf(),
+                None => Ok(root_method(children[0], n as i64)),
+            }
+        }
+        _ => rewrite(op, &args),
+    }
+}
+
+fn collect(e: &Expr, path: &mut Path, out: &mut Vec<Path>) {
+    if site(e).is_some() {
+        out.push(path.clone());
+        return;
+    }
+    for (i, c) in e.children().into_iter().enumerate() {
+        path.push(i);
+        collect(c, path, out);
+        path.pop();
+    }
+}
+
+/// The paths of the sites of a step of `e`, in prefix order.
+pub fn real_sites(e: &Expr) -> Vec<Path> {
+    let mut out = Vec::new();
+    collect(e, &mut vec![], &mut out);
+    out
+}
+
+/// One step: every site rewritten.
+pub fn real_step(e: &Expr) -> Result<Expr> {
+    charge(1)?;
+    if let Some(r) = site(e) {
+        return r;
+    }
+    match op_of(e) {
+        None => Ok(e.clone()),
+        Some(op) => Ok(node(op, e.children().into_iter().map(real_step).collect::<Result<Vec<_>>>()?)),
+    }
+}
+
+/// The lines from `e` to a number leaf (none when `e` is one).
+pub fn real_trace(e: &Expr) -> Result<Vec<Expr>> {
+    let mut lines = Vec::new();
+    let mut tree = e.clone();
+    while number(&tree).is_none() {
+        if lines.len() >= MAX_LINES {
+            return Err(Error::invalid(format!("{e} takes more than {MAX_LINES} steps")));
+        }
+        tree = real_step(&tree)?;
+        lines.push(tree.clone());
+    }
+    Ok(lines)
+}
+
+/// Whether a rewrite writes only exact numbers (no decimal, function or constant).
+fn exact_claim(e: &Expr) -> bool {
+    !has_decimal(e) && !e.contains_symbol("pi") && !e.contains_symbol("e") && value(e).is_ok()
+}
+
+/// Whether `after` is one legal step of `before`: Ok, or an error that says which part is wrong.
+pub fn check_real_step(before: &Expr, after: &Expr) -> Result<()> {
+    let sites = real_sites(before);
+    if sites.is_empty() {
+        return Err(Error::invalid(format!("{before} has nothing a step rewrites")));
+    }
+    compare(before, after, &sites, &mut vec![])
+}
+
+fn compare(b: &Expr, a: &Expr, sites: &[Path], path: &mut Path) -> Result<()> {
+    charge(1)?;
+    let illegal = |why: String| Err(Error::invalid(format!("{a} is not a step of {b}: {why}")));
+    if sites.iter().any(|s| s == path) {
+        if a == b {
+            return illegal("it is not rewritten".into());
+        }
+        if exact_claim(b) && exact_claim(a) {
+            let (want, got) = (value(b)?, value(a)?);
+            return if want == got { Ok(()) } else { illegal(format!("its value is {got}, not {want}")) };
+        }
+        let (want, got) = (evaluate(b, &[])?, evaluate(a, &[])?);
+        let tol = if exact_claim(a) { 1e-12 } else { SITE_TOL };
+        return if decimal::within(got, want, tol) { Ok(()) } else { illegal(format!("its value is {got}, not {want}")) };
+    }
+    let (bc, ac) = (b.children(), a.children());
+    let same_head = match (b, a) {
+        (Expr::Value(x), Expr::Value(y)) => x == y,
+        _ => op_of(b) == op_of(a) && bc.len() == ac.len(),
+    };
+    if !same_head {
+        return illegal("it changes more than what the step rewrites".into());
+    }
+    for (i, (x, y)) in bc.into_iter().zip(ac).enumerate() {
+        path.push(i);
+        compare(x, y, sites, path)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::parse;
+
+    fn lines(t: &str) -> Vec<String> {
+        real_trace(&parse(t).unwrap()).unwrap().iter().map(Expr::to_polish).collect()
+    }
+
+    #[test]
+    fn exact_values_where_they_exist() {
+        assert_eq!(lines("(sin (/ pi 6))"), ["1/2"]);
+        assert_eq!(lines("(ln (exp -1))"), ["-1"]);
+        assert_eq!(lines("(+ 11 (sqrt 361))"), ["(+ 11 19)", "30"]);
+        assert_eq!(lines("(+ 5 (^ (log (^ 10 1)) 2))"), ["(+ 5 (^ (log 10) 2))", "(+ 5 (^ 1 2))", "(+ 5 1)", "6"]);
+        assert_eq!(lines("(- (floor (/ -4 7)) 3)"), ["(- (floor -4/7) 3)", "(- -1 3)", "-4"]);
+        assert_eq!(lines("(^ 216 1/3)"), ["6"]);
+    }
+
+    #[test]
+    fn a_numeric_method_where_they_do_not() {
+        let l = lines("(ln 5)");
+        assert_eq!(l[0], "(+ (* 2 0.6931471806) (ln (/ 5 4)))");
+        let last: f64 = l.last().unwrap().parse().unwrap();
+        assert!((last - 5f64.ln()).abs() < 1e-9, "{l:?}");
+        let l = lines("(+ 8 (cos (/ pi 6)))");
+        assert_eq!(l[0], "(+ 8 (/ (sqrt 3) 2))");
+        assert_eq!(l[1], "(+ 8 (/ (* 1.73 (sqrt (/ 3 (^ 1.73 2)))) 2))");
+        let last: f64 = l.last().unwrap().parse().unwrap();
+        assert!((last - 8.86602540378444).abs() < 1e-8, "{l:?}");
+    }
+
+    #[test]
+    fn check_accepts_each_line_and_rejects_a_changed_one() {
+        for t in ["(ln 5)", "(+ 8 (cos (/ pi 6)))", "(exp (/ -11 4))", "(tan (* (^ 2 2) 5))", "(/ (exp (exp (* 8 -1))) -8)", "(+ (sin (/ pi 7)) pi)"] {
+            let mut before = parse(t).unwrap();
+            let truth = evaluate(&before, &[]).unwrap();
+            for after in real_trace(&before).unwrap() {
+                check_real_step(&before, &after).unwrap_or_else(|e| panic!("{t}: {}", e.message));
+                assert!(decimal::within(evaluate(&after, &[]).unwrap(), truth, 1e-8), "{t}: {after}");
+                before = after;
+            }
+        }
+        let b = parse("(+ 8 (/ (sqrt 3) 2))").unwrap();
+        assert!(check_real_step(&b, &parse("(+ 8 (/ 1.73205 2))").unwrap()).is_err(), "off by 8e-7: outside 1e-8");
+        assert!(check_real_step(&b, &parse("(+ 8 (/ 17320508/10000000 2))").unwrap()).is_err(), "a fraction claims the value exactly");
+        check_real_step(&b, &parse("(+ 8 (/ 1.732050808 2))").unwrap()).unwrap();
+        assert!(check_real_step(&b, &parse("(+ 9 (/ 1.732050808 2))").unwrap()).is_err(), "a number that is no site changed");
+        let e = check_real_step(&parse("(sin (/ pi 6))").unwrap(), &parse("0.5000001").unwrap()).unwrap_err();
+        assert!(e.message.contains("its value"), "{}", e.message);
+        assert!(check_real_step(&parse("(sqrt 16)").unwrap(), &parse("5").unwrap()).is_err());
+        check_real_step(&parse("(sin (/ pi 6))").unwrap(), &parse("1/2").unwrap()).unwrap();
+    }
+}
