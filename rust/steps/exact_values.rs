@@ -159,9 +159,12 @@ pub fn of_rational(f: Func, q: Q) -> Option<Result<Expr>> {
     }
 }
 
-/// `q^(1/n)` when it is rational (`(^ 216 1/3)` -> `6`).
+/// `q^(1/n)` when it is rational (`(^ 216 1/3)` -> `6`, `(^ -8 1/3)` -> `-2`: an odd root of a negative is real).
 pub fn rational_root(q: Q, n: i128) -> Option<Q> {
     let n = u32::try_from(n).ok().filter(|n| (2..=64).contains(n))?;
+    if q.num < 0 && n % 2 == 1 {
+        return rational_root(q.neg().ok()?, n as i128)?.neg().ok();
+    }
     Q::new(exact_root(q.num, n)?, exact_root(q.den, n)?).ok()
 }
 
@@ -215,6 +218,8 @@ mod tests {
         assert_eq!(rational_root(Q::int(216), 3), Some(Q::int(6)));
         assert_eq!(rational_root(Q::new(8, 27).unwrap(), 3), Some(Q::new(2, 3).unwrap()));
         assert_eq!(rational_root(Q::int(7), 2), None);
+        assert_eq!(rational_root(Q::int(-216), 3), Some(Q::int(-6)));
+        assert_eq!(rational_root(Q::int(-4), 2), None);
         let pair = |t: &str| inverse_pair(&parse(t).unwrap()).map(|e| e.to_polish());
         assert_eq!(pair("(ln (exp -1))").as_deref(), Some("-1"));
         assert_eq!(pair("(exp (ln (/ 3 4)))").as_deref(), Some("(/ 3 4)"));

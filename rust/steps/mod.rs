@@ -12,7 +12,10 @@
 mod check;
 mod corrections;
 pub mod decimal;
+mod derivation;
+mod equation;
 mod exact_values;
+mod integral;
 mod linear;
 mod rational;
 mod reals;
@@ -22,6 +25,7 @@ mod trace;
 
 pub use check::{check_step, sites, value, Path};
 pub use corrections::corrections;
+pub use derivation::{check_derivation, check_line, derivation, Precision};
 pub use linear::root_step;
 pub use rational::Q;
 pub use rules::SMALL;

@@ -83,7 +83,7 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
             }
             match rational_root(args[0], n) {
                 Some(r) => r.leaf(),
-                None => Ok(root_method(children[0], n as i64)),
+                None => Ok(root_method(children[0], evaluate(children[0], &[])?, n as i64)),
             }
         }
         _ => rewrite(op, &args),

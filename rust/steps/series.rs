@@ -168,9 +168,15 @@ pub fn method(f: Func, a: &Expr, x: f64) -> Result<Expr> {
     }
 }
 
-/// The line that replaces `(^ a 1/n)` with no rational value: `(exp (/ (ln a) n))`.
-pub fn root_method(a: &Expr, n: i64) -> Expr {
-    call(Func::Exp, bin(BinOp::Div, call(Func::Ln, a.clone()), int(n)))
+/// The line that replaces `(^ a 1/n)` with no rational value: `(exp (/ (ln a) n))`,
+/// for a negative `a` and odd `n` `(neg (exp (/ (ln (neg a)) n)))`.
+pub fn root_method(a: &Expr, x: f64, n: i64) -> Expr {
+    let root = |a: Expr| call(Func::Exp, bin(BinOp::Div, call(Func::Ln, a), int(n)));
+    if x < 0.0 && n % 2 == 1 {
+        Expr::neg(root(Expr::neg(a.clone())))
+    } else {
+        root(a.clone())
+    }
 }
 
 
