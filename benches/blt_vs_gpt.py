@@ -1,28 +1,36 @@
 """BLT against a byte-level GPT and a token-level (BPE) GPT: the same corpus (the embedded
-Shakespeare), the same training time each on this machine.
+Shakespeare), the same training time each on this machine, over several seeds.
 
-For each model: held-out bits per byte (the test split's whole documents), training FLOPs a
-byte (counted: 3 x the forward FLOPs of the trained parts, plus the BLT's frozen entropy model
-once, forward only), inference FLOPs a byte (the forward FLOPs, the entropy model included),
-total training FLOPs (steps x bytes a step x training FLOPs a byte) and bytes a second when
-generating (incremental decoding, measured). The paper's claim at small scale: the BLT
-reaches the byte GPT's bpb with fewer inference FLOPs a byte.
+For each model and seed: held-out bits per byte (the test split's whole documents) of the
+checkpoint the validation split chose (``best.pt``), training FLOPs a byte (counted: 3 x the
+forward FLOPs of the trained parts, plus the BLT's frozen entropy model once, forward only),
+inference FLOPs a byte (the forward FLOPs, the entropy model included), and bytes a second
+when generating (``benches/blt_generate.py``: the seed's three models in turns, in this
+process). The table gives the mean and the standard deviation over the seeds. The paper's
+claim at small scale: the BLT reaches the byte GPT's bpb with fewer inference FLOPs a byte.
 
-    python benches/blt_vs_gpt.py --bytes-corpus /tmp/blt-bytes --token-corpus /tmp/blt-tokens \\
-        --minutes 3 --output /tmp/blt-bench
+    python benches/blt_vs_gpt.py --minutes 4 --seeds 0 1 2 --patching global --output checkpoints/blt_bench
+    python benches/blt_vs_gpt.py --minutes 4 --seeds 0 1 2 --patching monotonic --output checkpoints/blt_bench
 
-The entropy model is trained first (configs/blt_entropy.toml, --entropy-minutes) unless
---entropy-model names one; the BLT's global threshold is then set from the entropy model's
-entropies on the validation split so that the mean patch length is --patch-len (the paper
-sets its threshold for a target patch size the same way).
+The entropy model is trained first, once (configs/blt_entropy.toml, --entropy-minutes, seed 0)
+unless --entropy-model names one; the BLT's threshold is then set from the entropy model's
+entropies on the validation split so that about 1 byte in --patch-len starts a patch (the
+paper sets its threshold for a target patch size the same way): a quantile of H_t for the
+global rule, of H_t - H_{t-1} for the monotonic one. The configs' max_patch_len (8) also
+closes patches.
+
+Resumable: each (model, seed) trains in OUTPUT/MODEL/seedS (MODEL is blt-global or
+blt-monotonic, byte_gpt, token_gpt; the GPTs serve both patchings), resumes from its
+latest.pt when a run was interrupted, and keeps its measured row in row.json; a finished
+pair is not run again. The generation speeds are measured afresh each time (seconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,52 +39,67 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 
+from blt_generate import generation_rates  # noqa: E402
+
+from grapheme_lab.atomic import atomic_write  # noqa: E402
 from grapheme_lab.lm import config as LC  # noqa: E402
 from grapheme_lab.lm.bpb import token_byte_lengths  # noqa: E402
-from grapheme_lab.lm.checkpoint import load_model  # noqa: E402
+from grapheme_lab.lm.checkpoint import load, load_model  # noqa: E402
 from grapheme_lab.lm.corpus import Corpus, ensure_embedded  # noqa: E402
 from grapheme_lab.lm.evaluate import heldout_scores  # noqa: E402
-from grapheme_lab.lm.sample import generate  # noqa: E402
 from grapheme_lab.lm.train import train  # noqa: E402
 
+MODELS = ("blt", "byte_gpt", "token_gpt")
 
-def config(name: str, corpus: Path, out: Path, minutes: float, threads: int, **model) -> LC.LMConfig:
+
+def config(name: str, corpus: Path, out: Path, minutes: float, threads: int, seed: int, **model) -> LC.LMConfig:
     data = LC.read_toml(ROOT / "configs" / f"{name}.toml")
     data["model"].update(model)
-    data["training"].update(time_limit_minutes=minutes, eval_every=0, eval_tokens=16384)
+    # evaluations on the validation split choose best.pt; latest.pt every 100 steps for resuming
+    data["training"].update(time_limit_minutes=minutes, eval_tokens=16384, checkpoint_every=100, seed=seed)
     data["data"]["corpus"] = str(corpus)
-    data["paths"] = {"output_dir": str(out), "log_file": ""}
+    data["paths"] = {"output_dir": str(out), "log_file": str(out / "training.log")}
     data["hardware"]["num_threads"] = threads
     return LC.from_dict(data, name)
 
 
-def threshold_for(entropy_ckpt: Path, corpus: Corpus, patch_len: float, length: int = 256) -> float:
-    """The global threshold under which 1 byte in ``patch_len`` starts a patch, on the validation split."""
+def train_or_resume(cfg: LC.LMConfig) -> Path:
+    """The run's best.pt: trained, resumed from an interrupted run's latest.pt, or already there."""
+    out = Path(cfg.paths.output_dir)
+    if not (out / "final.pt").exists():
+        latest = out / "latest.pt"
+        train(cfg, resume=str(latest) if latest.exists() else None)
+    return out / "best.pt"
+
+
+def entropy_rule_values(entropy_ckpt: Path, corpus: Corpus, patching: str, length: int = 256) -> torch.Tensor:
+    """What the patching rule compares with its threshold on the validation split: the entropy
+    model's H_t (global) or H_t - H_{t-1} (monotonic), 64 windows of each document at most."""
     from grapheme_lab.lm.blt import entropy_bits
 
     model, _, _, _ = load_model(entropy_ckpt)
-    h = []
+    values = []
     with torch.no_grad():
         for doc in corpus.documents("val"):
-            tokens = np.asarray(corpus.shards("val")[doc.shard][doc.start : doc.end], dtype=np.int64)
+            tokens = np.asarray(corpus.tokens(doc), dtype=np.int64)
             rows = [tokens[i : i + length] for i in range(0, len(tokens) - length, length)][:64]
-            h.append(entropy_bits(model(torch.from_numpy(np.stack(rows)))).flatten())
-    return float(torch.quantile(torch.cat(h), 1 - 1 / patch_len))
+            h = entropy_bits(model(torch.from_numpy(np.stack(rows))))
+            values.append((h if patching == "global" else h[:, 1:] - h[:, :-1]).flatten())
+    return torch.cat(values)
 
 
-def measure(ckpt: Path, corpus: Corpus, gen_bytes: int, threads: int) -> dict:
-    torch.set_num_threads(threads)
-    model, cfg, tok, ck = load_model(ckpt)
+def measure(ckpt: Path, corpus: Corpus) -> dict:
+    """Held-out (test) bpb and FLOPs a byte of a checkpoint."""
+    model, cfg, _, ck = load_model(ckpt)
     nbytes = token_byte_lengths(corpus.tokenizer(), corpus.vocab_size)
     if hasattr(model, "mean_patch_length"):
         model.mean_patch_length(reset=True)
     with torch.no_grad():
         docs = heldout_scores(model, corpus, "test", cfg.model.sequence_len, nbytes)
     nats = sum(s.nats for s in docs.values())
-    tokens = sum(s.tokens for s in docs.values())
     nb = sum(s.bytes for s in docs.values())
-    bytes_per_token = nb / tokens
-    row = {"kind": cfg.kind, "params": model.num_params(), "steps": ck["step"], "train_time_s": ck["train_time"],
+    bytes_per_token = nb / sum(s.tokens for s in docs.values())
+    row = {"kind": cfg.kind, "params": model.num_params(), "best_step": ck["step"], "val_bpb": ck["val_bpb"],
            "heldout_bpb": nats / (np.log(2) * nb), "bytes_per_token": bytes_per_token}
     if cfg.kind == "blt":
         L = model.mean_patch_length()
@@ -87,19 +110,37 @@ def measure(ckpt: Path, corpus: Corpus, gen_bytes: int, threads: int) -> dict:
     else:
         fwd = model.flops_per_token() / bytes_per_token
         row.update(train_flops_per_byte=3 * fwd, infer_flops_per_byte=fwd)
-    c = cfg.training
-    row["train_flops_total"] = row["train_flops_per_byte"] * ck["step"] * c.batch_size * cfg.model.sequence_len \
-        * bytes_per_token
-    # generation: a prompt, then tokens one at a time through the model's cache
-    prompt = [tok.special_tokens["<|bos|>"]] + tok.encode("ROMEO.\n")
-    t0 = time.time()
-    out = list(generate(model, prompt, gen_bytes if cfg.kind != "gpt" or corpus.vocab_size == 257
-                        else max(1, int(gen_bytes / bytes_per_token)), temperature=0.8, top_k=50, seed=0))
-    dt = time.time() - t0
-    text = b"".join(tok.token_bytes(i) for i in out if i != tok.special_tokens["<|bos|>"])
-    row.update(gen_bytes=len(text), gen_bytes_per_s=len(text) / dt,
-               sample=text[:160].decode("utf-8", errors="replace"))
+    final = load(ckpt.parent / "final.pt")
+    row.update(steps=final["step"], train_time_s=final["train_time"])
     return row
+
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def table(rows: dict[str, list[dict]], a) -> str:
+    cols = [("held-out bpb", "heldout_bpb", 1, ".4f"), ("val bpb", "val_bpb", 1, ".4f"),
+            ("train MFLOP/B", "train_flops_per_byte", 1e-6, ".2f"),
+            ("infer MFLOP/B", "infer_flops_per_byte", 1e-6, ".2f"),
+            ("gen B/s", "gen_bytes_per_s", 1, ".0f"), ("gen x byte_gpt", "gen_ratio", 1, ".2f"),
+            ("steps", "steps", 1, ".0f"), ("patch", "mean_patch_length", 1, ".2f")]
+    lines = [f"{a.minutes:g} min of training each, {a.threads} threads; seeds {' '.join(map(str, a.seeds))}; "
+             "mean ± sd over the seeds (sample sd); held-out = the test split's whole documents, read with "
+             "the checkpoint the validation split chose (best.pt)", "",
+             "| model | params | " + " | ".join(c[0] for c in cols) + " |",
+             "|---" * (len(cols) + 2) + "|"]
+    for name, rs in rows.items():
+        cells = []
+        for _, key, scale, fmt in cols:
+            vals = [r[key] * scale for r in rs if r.get(key) is not None]
+            if not vals:
+                cells.append("-")
+                continue
+            m, sd = mean_sd(vals)
+            cells.append(f"{m:{fmt}} ± {sd:{fmt}}" if len(vals) > 1 else f"{m:{fmt}}")
+        lines.append(f"| {name} | {rs[0]['params']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -107,15 +148,17 @@ def main() -> int:
     ap.add_argument("--bytes-corpus", type=Path, default=Path("data/lm/shakespeare-bytes"))
     ap.add_argument("--token-corpus", type=Path, default=Path("data/lm/shakespeare"))
     ap.add_argument("--output", type=Path, default=Path("checkpoints/blt_bench"))
-    ap.add_argument("--minutes", type=float, default=9.0, help="training time of each compared model")
+    ap.add_argument("--minutes", type=float, default=4.0, help="training time of each model and seed")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--entropy-minutes", type=float, default=3.0)
     ap.add_argument("--entropy-model", type=Path, help="an entropy model's checkpoint (default: trained here)")
     ap.add_argument("--patch-len", type=float, default=4.0, help="target mean patch length (sets the threshold)")
     ap.add_argument("--patching", default="global", choices=["global", "monotonic"])
     ap.add_argument("--threshold", type=float, help="the entropy threshold in bits (default: from --patch-len)")
     ap.add_argument("--gen-bytes", type=int, default=400)
+    ap.add_argument("--gen-rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", nargs="*", default=["blt", "byte_gpt", "token_gpt"])
+    ap.add_argument("--only", nargs="*", default=list(MODELS), choices=MODELS)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     byte_corpus = ensure_embedded(a.bytes_corpus, vocab_size=257)
@@ -123,37 +166,56 @@ def main() -> int:
     entropy = a.entropy_model
     if entropy is None:
         entropy = a.output / "entropy" / "final.pt"
-        if not entropy.exists():
-            train(config("blt_entropy", a.bytes_corpus, entropy.parent, a.entropy_minutes, a.threads))
+        train_or_resume(config("blt_entropy", a.bytes_corpus, entropy.parent, a.entropy_minutes, a.threads, 0))
     if a.threshold is None:
-        if a.patching != "global":
-            raise SystemExit("--patching monotonic needs --threshold (bits)")
-        a.threshold = threshold_for(entropy, byte_corpus, a.patch_len)
+        values = entropy_rule_values(entropy, byte_corpus, a.patching)
+        a.threshold = float(torch.quantile(values, 1 - 1 / a.patch_len))
     print(f"entropy model {entropy}; {a.patching} threshold {a.threshold:.3f} bits", flush=True)
     runs = {
-        "blt": ("blt_quickstart", a.bytes_corpus, dict(entropy_model=str(entropy), entropy_threshold=a.threshold,
-                                                        patching=a.patching)),
-        "byte_gpt": ("byte_gpt_quickstart", a.bytes_corpus, {}),
-        "token_gpt": ("lm_quickstart", a.token_corpus, {}),
+        "blt": ("blt_quickstart", a.bytes_corpus, byte_corpus,
+                dict(entropy_model=str(entropy), entropy_threshold=a.threshold, patching=a.patching)),
+        "byte_gpt": ("byte_gpt_quickstart", a.bytes_corpus, byte_corpus, {}),
+        "token_gpt": ("lm_quickstart", a.token_corpus, token_corpus, {}),
     }
-    rows = {}
-    for name in a.only:
-        cfg_name, corpus_dir, model = runs[name]
-        out = a.output / name
-        train(config(cfg_name, corpus_dir, out, a.minutes, a.threads, **model))
-        corpus = byte_corpus if corpus_dir == a.bytes_corpus else token_corpus
-        rows[name] = measure(out / "final.pt", corpus, a.gen_bytes, a.threads)
-        print(json.dumps(rows[name]), flush=True)
-    (a.output / "results.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(a).items()},
-                                                       "rows": rows}, indent=1))
-    print(f"\n{a.minutes:g} min of training each, {a.threads} threads; held-out = the test split's whole documents")
-    print(f"{'model':<10} {'params':>10} {'steps':>6} {'held-out bpb':>12} {'train FLOP/B':>12} "
-          f"{'infer FLOP/B':>12} {'train FLOPs':>11} {'gen B/s':>8} {'patch':>6}")
-    for name, r in rows.items():
-        patch = f"{r['mean_patch_length']:.2f}" if "mean_patch_length" in r else "-"
-        print(f"{name:<10} {r['params']:>10,} {r['steps']:>6} {r['heldout_bpb']:>12.4f} "
-              f"{r['train_flops_per_byte'] / 1e6:>10.2f} M {r['infer_flops_per_byte'] / 1e6:>10.2f} M "
-              f"{r['train_flops_total']:>11.3g} {r['gen_bytes_per_s']:>8.0f} {patch:>6}")
+    label = {"blt": f"blt-{a.patching}", "byte_gpt": "byte_gpt", "token_gpt": "token_gpt"}
+    rows: dict[str, list[dict]] = {label[name]: [] for name in a.only}
+    for seed in a.seeds:
+        best = {}
+        for name in a.only:
+            cfg_name, corpus_dir, corpus, model = runs[name]
+            out = a.output / label[name] / f"seed{seed}"
+            row_file = out / "row.json"
+            if row_file.exists():
+                row = json.loads(row_file.read_text())
+                if row.get("threshold", a.threshold) != a.threshold:
+                    raise SystemExit(f"{out} was trained with threshold {row['threshold']}, not {a.threshold}: "
+                                     "another --output for another entropy model or --patch-len")
+            else:
+                best[name] = train_or_resume(config(cfg_name, corpus_dir, out, a.minutes, a.threads, seed, **model))
+                row = {"seed": seed, **measure(best[name], corpus)}
+                if name == "blt":
+                    row["threshold"] = a.threshold
+                with atomic_write(row_file) as f:
+                    json.dump(row, f, indent=1)
+            best[name] = out / "best.pt"
+            rows[label[name]].append(row)
+            print(json.dumps(row), flush=True)
+        # generation: this seed's models in turns, in this process
+        loaded = {}
+        for name in a.only:
+            model, _, tok, _ = load_model(best[name])
+            loaded[name] = (model, tok)
+        rates = {k: statistics.median(v) for k, v in generation_rates(loaded, a.gen_bytes, a.gen_rounds).items()}
+        for name in a.only:
+            row = rows[label[name]][-1]
+            row["gen_bytes_per_s"] = rates[name]
+            row["gen_ratio"] = rates[name] / rates["byte_gpt"] if "byte_gpt" in rates else None
+    text = table(rows, a)
+    print("\n" + text)
+    with atomic_write(a.output / f"results-{a.patching}.md") as f:
+        f.write(text)
+    with atomic_write(a.output / f"results-{a.patching}.json") as f:
+        json.dump({"args": {k: str(v) for k, v in vars(a).items()}, "rows": rows}, f, indent=1)
     return 0
 
 

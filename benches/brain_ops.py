@@ -24,11 +24,42 @@ from typing import Any
 
 import torch
 
+from grapheme_lab import GraphemeError, engine, steps
 from grapheme_lab.brain import sites
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, pad, read_jsonl
 from grapheme_lab.brain.evaluate import decode_steps, evaluate_examples
+
+
+_OPS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Pow": "^", "Mod": "mod", "Eq": "=", "Neg": "neg"}
+
+
+def tree_of(polish: str) -> Any:
+    """The engine's tree of ``polish`` as nested tuples ``(op, *operands)`` with Fraction
+    leaves (from its JSON form: the engine parses)."""
+    def walk(node: dict) -> Any:
+        (kind, body), = node.items()
+        if kind == "Value":
+            (leaf, x), = body.items()
+            return Fraction(*x) if leaf == "Rational" else Fraction(str(x)) if leaf != "Symbol" else x
+        if kind == "Function":
+            return (body["func"].lower(), *map(walk, body["args"]))
+        if kind == "UnaryOp":
+            return (_OPS[body["op"]], walk(body["operand"]))
+        return (_OPS[body["op"]], walk(body["left"]), walk(body["right"]))
+
+    return walk(engine.parse(polish).to_json())
+
+
+def polish_of(op: str, args: list[Fraction]) -> str:
+    return f"({op} {' '.join(str(a) for a in args)})"
+
+
+def value(op: str, args: list[Fraction]) -> Fraction:
+    """The exact value of one operation on numbers: the last line of the engine's trace."""
+    return Fraction(steps.trace(polish_of(op, args))[-1])
 
 
 def operation_kind(op: str, args: list[Fraction]) -> str:
@@ -39,19 +70,26 @@ def operation_kind(op: str, args: list[Fraction]) -> str:
         return f"{op} rational"
     if op == "*":  # "* 1x2": a one-digit times a two-digit number
         return "* {}x{}".format(*sorted(len(str(abs(a.numerator))) for a in args))
-    step = V._step(op, args) if op in ("/", "gcd", "div") else None  # what the step writes decides the kind
-    if op == "/" and isinstance(step, tuple) and step[0] == "cancel":  # written out through the gcd, a copy
+    # what the engine's step writes decides the kind: a number, or an operation
+    step = steps.step(polish_of(op, args)) if op in ("/", "gcd", "div") else ""
+    if op == "/" and step.startswith("(cancel"):  # written out through the gcd, a copy
         return "/ via gcd"
     if op == "/":
         a, b = (int(x) for x in args)
         return "/ integer" if b and a % b == 0 else "/ coprime" if math.gcd(a, b) == 1 else "/ reduce"
     if op == "gcd":  # a step of Euclid's algorithm, or the gcd of small operands at once
-        return "gcd" if isinstance(step, Fraction) else "gcd step"
+        return "gcd step" if step.startswith("(") else "gcd"
     if op == "cancel":
         return "cancel by 1" if args[2] == 1 else "cancel"
     if op == "div":  # an exact quotient by a prime at once, or by a composite one prime at a time
-        return "div" if isinstance(step, Fraction) else "div composite"
+        return "div composite" if step.startswith("(") else "div"
     return op
+
+
+def _question(row: dict[str, Any]) -> str:
+    """The row's expression of numbers: its bindings substituted (the trace's first line)."""
+    lines = steps.trace(row["input_polish"], row.get("bindings") or [])
+    return lines[0] if row.get("bindings") else row["input_polish"]
 
 
 def operations(row: dict[str, Any]) -> list[str] | None:
@@ -63,20 +101,21 @@ def operations(row: dict[str, Any]) -> list[str] | None:
             return tree
         args = [walk(c) for c in tree[1:]]
         out.append(operation_kind(tree[0], args))
-        return V._apply(tree[0], args)
+        return value(tree[0], args)
 
     try:
-        walk(V.row_tree(row))
-    except (ValueError, ZeroDivisionError, KeyError, IndexError, ArithmeticError):
+        walk(tree_of(_question(row)))
+    except GraphemeError:
         return None
     return out
 
 
 def step_operations(row: dict[str, Any]) -> list[list[str]]:
     """The kinds of the innermost operations each reduction step of the row reduces, in the
-    order of ``vocab.step_pairs`` (none for a first step that rewrites the question)."""
-    lines = V.reduction_lines(row) or []
-    inputs = ([None] if V.rewrites_first(row) else [V.row_tree(row)]) + lines[:-1]
+    order of ``targets.step_pairs`` (none for a first step that rewrites the question)."""
+    lines = T.reduction_lines(row) or []
+    rewrites_first = bool(row.get("bindings")) or row["input_polish"].startswith("(solve")
+    inputs = ([None] if rewrites_first else [row["input_polish"]]) + lines[:-1]
 
     def innermost(tree: Any) -> list[str]:
         if tree is None or isinstance(tree, Fraction):
@@ -85,7 +124,7 @@ def step_operations(row: dict[str, Any]) -> list[list[str]]:
             return [operation_kind(tree[0], list(tree[1:]))]
         return [kind for c in tree[1:] for kind in innermost(c)]
 
-    return [innermost(t) for t in inputs]
+    return [innermost(None if t is None else tree_of(t)) for t in inputs]
 
 
 def step_widths(row: dict[str, Any]) -> list[int]:
@@ -103,14 +142,14 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
     """Each step of each row on its own (greedy, given the right input), and under
     ``target = "sites"`` each site of those steps on its own; returns the operators of
     each row's wrong sites, by the row's ``id`` (none when not solved by sites)."""
-    steps = []  # (source tokens, target tokens, kinds of the operations reduced, row)
+    taken = []  # (source tokens, target tokens, kinds of the operations reduced, row)
     for row in rows:
-        pairs = V.step_pairs(row, cfg.data.number_order)
-        steps += [(src, tgt, ops, row) for (src, tgt), ops in zip(pairs or [], step_operations(row))]
-    steps = [s for s in steps if len(s[0]) <= cfg.model.max_source_len]
+        pairs = T.step_pairs(row, cfg.data.number_order)
+        taken += [(src, tgt, ops, row) for (src, tgt), ops in zip(pairs or [], step_operations(row))]
+    taken = [s for s in taken if len(s[0]) <= cfg.model.max_source_len]
     right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
-    for i in range(0, len(steps), 256):
-        chunk = steps[i : i + 256]
+    for i in range(0, len(taken), 256):
+        chunk = taken[i : i + 256]
         got = decode_steps(model, [V.encode(s[0]) for s in chunk], [s[3] for s in chunk], cfg, "cpu")
         for toks, (src, tgt, ops, _) in zip(got, chunk):
             ok = toks == tgt
@@ -123,16 +162,16 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
             for kind in set(ops):
                 right_k[kind] += ok
                 total_k[kind] += 1
-    print_table("step reduces", right_w, total_w, len(steps), "steps")
-    print_table("step input", right_len, total_len, len(steps), "steps")
-    print_table("step does", right_k, total_k, len(steps), "steps")
-    return score_sites(model, cfg, steps) if cfg.data.target == "sites" else {}
+    print_table("step reduces", right_w, total_w, len(taken), "steps")
+    print_table("step input", right_len, total_len, len(taken), "steps")
+    print_table("step does", right_k, total_k, len(taken), "steps")
+    return score_sites(model, cfg, taken) if cfg.data.target == "sites" else {}
 
 
-def score_sites(model, cfg, steps: list) -> dict[int, set[str]]:
-    """Each site of the steps asked on its own, by the kind of operation it is; returns
+def score_sites(model, cfg, taken: list) -> dict[int, set[str]]:
+    """Each site of the steps taken asked on its own, by the kind of operation it is; returns
     the operators of each row's wrong sites, by the row's ``id``."""
-    asked = [(q, a, kind, row) for src, tgt, ops, row in steps
+    asked = [(q, a, kind, row) for src, tgt, ops, row in taken
              for (q, a), kind in zip(sites.asked(src, tgt), ops)]
     right, total = collections.Counter(), collections.Counter()
     wrong: dict[int, set[str]] = collections.defaultdict(set)
@@ -185,7 +224,7 @@ def main() -> None:
         print_table("operations", right_n, total_n, len(examples))
     print(f"all {n} rows: {sum(right_n.values()) / max(n, 1):.1%} "
           f"({n - len(examples)} too long for the model, counted wrong)")
-    stepped = [r for r in rows if V.has_steps(r, cfg.data.target)]
+    stepped = [r for r in rows if T.has_steps(r, cfg.data.target)]
     if not stepped:
         return
     print()

@@ -7,6 +7,7 @@ import pytest
 
 from grapheme_lab import config as C
 from grapheme_lab.brain import contamination
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.evaluate import evaluate, table
 
@@ -33,7 +34,7 @@ def test_a_question_asked_as_a_site_of_a_training_row_is_contaminated(tmp_path):
 def test_evaluate_reports_the_clean_rows_beside_the_raw_figure(tmp_path):
     cfg = C.from_dict(tiny(tmp_path, data={"target": "sites"}))
     rows = [row(1, "(* 2 3)", 6.0), row(1, "(* 2 4)", 8.0), row(1, "(+ 1 1)", 2.0)]
-    right = {tuple(V.encode(V.source_tokens(r))): V.value_tokens(Fraction(int(r["expected_result"])))
+    right = {tuple(V.encode(T.source_tokens(r))): V.value_tokens(Fraction(int(r["expected_result"])))
              for r in (rows[0], rows[2])}
     model = Scripted(right, fallback=["P", "1"])  # (* 2 4) answered 1: wrong
     r = evaluate(model, cfg, rows, contaminated=[True, False, False])

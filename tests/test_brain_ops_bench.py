@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
 
 from brain_ops import operations, step_kinds, step_widths  # noqa: E402
 
-from grapheme_lab.brain import vocab as V  # noqa: E402
+from grapheme_lab.brain import targets as T  # noqa: E402
 
 
 def row(polish, result, bindings=()):
@@ -22,15 +22,15 @@ def test_operations_by_kind():
 
 def test_step_widths_follow_the_steps():
     r = row("(+ (* 2 3) (- 5 (neg 1)))", 12.0)
-    assert step_widths(r) == [2, 1, 1] and len(step_widths(r)) == len(V.step_pairs(r))
+    assert step_widths(r) == [2, 1, 1] and len(step_widths(r)) == len(T.step_pairs(r))
     r = row("(* (+ x 1) 2)", 8.0, [["x", 3.0]])
-    assert step_widths(r) == [0, 1, 1] and len(step_widths(r)) == len(V.step_pairs(r))
+    assert step_widths(r) == [0, 1, 1] and len(step_widths(r)) == len(T.step_pairs(r))
 
 
 def test_step_kinds_follow_the_steps():
     r = row("(+ (* 12 34) (/ 16 12))", 408 + 4 / 3)
     kinds = step_kinds(r)
-    assert len(kinds) == len(V.step_pairs(r))
+    assert len(kinds) == len(T.step_pairs(r))
     assert kinds[0] == {"* 2x2", "/ reduce"}  # both innermost operations at once
     assert kinds[1] == {"* 1x2", "* 2x2", "/ reduce"}  # (+ (+ (* 2 34) (* 10 34)) (/ 8 6)): the parts, and 8 / 6
     assert kinds[2] == {"+", "/ coprime"}

@@ -7,6 +7,7 @@ import pytest
 from grapheme_lab import config as C
 from grapheme_lab import generate
 from grapheme_lab.brain import sites as S
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum
 
@@ -39,7 +40,7 @@ def test_a_variable_is_asked_with_the_bindings():
 def test_every_generated_step_round_trips(level):
     n, asked = 0, 0
     for row in generate.level(level, 150, seed=5):
-        for s, t in (V.step_pairs(row) or []) + V.correction_pairs(row):
+        for s, t in (T.step_pairs(row) or []) + T.correction_pairs(row):
             questions, answers = S.questions(s), S.answers(s, t)
             assert len(questions) == len(answers) >= 1
             assert S.splice(s, answers) == t
@@ -66,8 +67,8 @@ def test_step_that_changes_more_than_its_sites_is_an_error():
 def test_training_examples_are_the_sites(tmp_path):
     cfg = C.from_dict(tiny(tmp_path, data={"target": "sites"}))
     by_steps = Curriculum(dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, target="steps")))
-    row = next(r for r in generate.level(2, 50, seed=3) if len(S.sites(V.source_tokens(r))) > 1)
-    want = [(V.encode(q), V.encode(a) + [V.EOS]) for s, t in V.step_pairs(row) + V.correction_pairs(row)
+    row = next(r for r in generate.level(2, 50, seed=3) if len(S.sites(T.source_tokens(r))) > 1)
+    want = [(V.encode(q), V.encode(a) + [V.EOS]) for s, t in T.step_pairs(row) + T.correction_pairs(row)
             for q, a in zip(S.questions(s), S.answers(s, t))]
     assert [(e[0], e[1]) for e in Curriculum(cfg).training_examples(row)] == want
     assert len(want) > len(by_steps.training_examples(row))  # more examples than steps, each shorter

@@ -3,6 +3,7 @@
 from grapheme_lab import config as C
 from grapheme_lab import generate
 from grapheme_lab.brain import sites as S
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum
 from grapheme_lab.brain.evaluate import evaluate_examples, solve
@@ -18,25 +19,25 @@ def setup(tmp_path, target="steps"):
 
 def test_steps_chain_to_the_answer(tmp_path):
     cfg, examples = setup(tmp_path)
-    table = {tuple(V.encode(s)): t for e in examples for s, t in V.step_pairs(e[2])}
+    table = {tuple(V.encode(s)): t for e in examples for s, t in T.step_pairs(e[2])}
     model = Scripted(table, fallback=["P"])
     results = evaluate_examples(model, examples, cfg, "cpu")
     assert all(v.correct for _, v in results)
     for (toks, _), e in zip(results, examples):
-        assert toks.count(";") == len(V.step_pairs(e[2])) - 1
-    longest = max(len(V.step_pairs(e[2])) for e in examples)
+        assert toks.count(";") == len(T.step_pairs(e[2])) - 1
+    longest = max(len(T.step_pairs(e[2])) for e in examples)
     assert longest >= 3 and model.calls == longest  # one batched decode per step
 
 
 def test_sites_chain_to_the_answer(tmp_path):
     cfg, examples = setup(tmp_path, target="sites")
-    table = {tuple(V.encode(q)): a for e in examples for s, t in V.step_pairs(e[2])
+    table = {tuple(V.encode(q)): a for e in examples for s, t in T.step_pairs(e[2])
              for q, a in zip(S.questions(s), S.answers(s, t))}
     model = Scripted(table, fallback=["P"])
     results = evaluate_examples(model, examples, cfg, "cpu")
     assert all(v.correct for _, v in results)
     for (toks, _), e in zip(results, examples):  # each step written whole: its sites' answers spliced in
-        assert toks == [t for _, line in V.step_pairs(e[2]) for t in [";", *line]][1:]
+        assert toks == [t for _, line in T.step_pairs(e[2]) for t in [";", *line]][1:]
     first = sum(len(S.questions(V.decode(e[0]))) for e in examples)
     assert model.asked[0] == first > len(examples)  # the first decode asks every site of every row at once
 
@@ -53,7 +54,7 @@ def test_a_chain_that_never_reaches_a_value_stops(tmp_path):
     cfg, examples = setup(tmp_path)
     model = Scripted({}, fallback=["+", "P", "1", "P", "1"])  # always an expression
     out = solve(model, examples[:3], cfg, "cpu")
-    assert model.calls == V.MAX_STEPS and all(o.count(";") == V.MAX_STEPS - 1 for o in out)
+    assert model.calls == T.MAX_STEPS and all(o.count(";") == T.MAX_STEPS - 1 for o in out)
     model = Scripted({}, fallback=["P", "P"])  # malformed: nothing to read back
     assert solve(model, examples[:3], cfg, "cpu") == [["P", "P"]] * 3 and model.calls == 1
 

@@ -13,7 +13,7 @@ import torch
 from chat_helpers import chat_tokenizer
 
 from grapheme_lab.chat.format import ChatTokens, parse_conversation, render_prompt
-from grapheme_lab.chat.generate import Reply, generate_reply
+from grapheme_lab.chat.generate import Reply, ReplyEvent, generate_reply, stop_at
 from grapheme_lab.chat.harness import Agent, Limits, PromptTooLong
 from grapheme_lab.chat.tools import default_registry
 
@@ -141,3 +141,51 @@ def test_a_trained_checkpoint_chats_from_the_cli(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "assistant> " in out and time.perf_counter() - start < 60
     assert (tmp_path / "s.jsonl").read_text().count('"event": "assistant"') == 1
+
+
+def _text_events(pieces, drawn):
+    for i, p in enumerate(pieces):
+        drawn.append(i)
+        yield ReplyEvent("text", p, (i,))
+    yield ReplyEvent("end", "length")
+
+
+@pytest.mark.parametrize("pieces, stops, want, reason", [
+    (("Hel", "lo wor", "ld"), ("wor",), "Hello ", "stop"),  # a stop string across deltas
+    (("ab", "c"), ("cd",), "abc", "length"),  # a prefix held back, then let go at the end
+    (("x = 1\n", "y"), ("\n", "="), "x ", "stop"),  # the first stop string in the text wins
+    (("no stop here",), ("zz",), "no stop here", "length"),
+])
+def test_stop_strings_end_the_prose(pieces, stops, want, reason):
+    drawn = []
+    events = list(stop_at(_text_events(pieces, drawn), stops))
+    assert "".join(e.text for e in events if e.kind == "text") == want
+    assert events[-1] == ReplyEvent("end", reason)
+    assert [t for e in events for t in e.tokens] == drawn  # every sampled token counted once
+
+
+def test_a_stop_string_does_not_span_a_tool_call():
+    def events():
+        yield ReplyEvent("text", "a<", (0,))
+        yield ReplyEvent("tool_call", "1+1", (1, 2))
+        yield ReplyEvent("text", "b>", (3,))
+        yield ReplyEvent("end", "stop", (4,))
+    out = list(stop_at(events(), ("<b",)))
+    call = [e.kind for e in out].index("tool_call")
+    assert "".join(e.text for e in out[:call]) == "a<" and "".join(e.text for e in out[call + 1:-1]) == "b>"
+    assert out[-1].text == "stop" and [t for e in out for t in e.tokens] == [0, 1, 2, 3, 4]
+
+
+def test_closing_the_filter_closes_the_generation():
+    closed = []
+
+    def events():
+        try:
+            while True:
+                yield ReplyEvent("text", "x", (0,))
+        finally:
+            closed.append(True)
+    gen = stop_at(events(), ("y",))
+    next(gen)
+    gen.close()
+    assert closed == [True]

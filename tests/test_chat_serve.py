@@ -101,6 +101,29 @@ def test_ollama_chat_and_generate(server):
     assert status == 200 and json.loads(body)["done_reason"] == "load"
 
 
+def test_a_stop_string_cuts_the_reply_in_both_apis(server):
+    whole = json.loads(request(server, "POST", "/v1/chat/completions", {"messages": HI, "max_tokens": 12})[2])
+    text = whole["choices"][0]["message"]["content"]
+    assert len(text) >= 4, text  # the tiny model writes some prose at temperature 0
+    stop = text[2:4]
+    want = text[: text.index(stop)]
+    for stream in (False, True):
+        status, _, body = request(server, "POST", "/v1/chat/completions",
+                                  {"messages": HI, "max_tokens": 12, "stop": stop, "stream": stream})
+        if stream:
+            chunks = sse_chunks(body)
+            got = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+            finish = chunks[-1]["choices"][0]["finish_reason"]
+        else:
+            choice = json.loads(body)["choices"][0]
+            got, finish = choice["message"]["content"], choice["finish_reason"]
+        assert status == 200 and got == want and finish == "stop"
+    status, _, body = request(server, "POST", "/api/chat", {"model": "tiny", "messages": HI, "stream": False,
+                                                            "options": {"num_predict": 12, "stop": [stop]}})
+    reply = json.loads(body)
+    assert status == 200 and reply["message"]["content"] == want and reply["done_reason"] == "stop"
+
+
 def test_listings_and_the_page(server):
     assert json.loads(request(server, "GET", "/v1/models")[2])["data"][0]["id"] == "tiny"
     assert json.loads(request(server, "GET", "/api/tags")[2])["models"][0]["name"] == "tiny:latest"
@@ -124,6 +147,8 @@ def test_listings_and_the_page(server):
     ("POST", "/v1/chat/completions", {"messages": HI, "temperature": 5}, None, 400, "temperature"),
     ("POST", "/v1/chat/completions", {"messages": HI, "max_tokens": "many"}, None, 400, "max_tokens"),
     ("POST", "/v1/chat/completions", {"messages": HI, "n": 2}, None, 400, '"n"'),
+    ("POST", "/v1/chat/completions", {"messages": HI, "stop": ["a", "b", "c", "d", "e"]}, None, 400, "stop"),
+    ("POST", "/api/chat", {"model": "tiny", "messages": HI, "options": {"stop": [""]}}, None, 400, "options.stop"),
     ("POST", "/api/generate", {"model": "tiny", "prompt": "x", "raw": True}, None, 400, "raw"),
     ("GET", "/v1/chat/completions", None, None, 405, "takes POST"),
     ("POST", "/nope", {}, None, 404, "no such endpoint"),

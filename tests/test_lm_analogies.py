@@ -4,6 +4,7 @@ and bad input as a clear error with exit status 2."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from lm_helpers import lm_config, tiny_corpus
@@ -103,6 +104,53 @@ def test_cli_scores_every_kind_with_a_token_embedding(tmp_path, checkpoints, kin
     out = capsys.readouterr().out
     assert "letters" in out and f"{kind}," in out and "all" in out
     assert "SimLex-999" in out and "WordSim-353" in out  # a score, or said to be unavailable
+
+
+def test_spearman_is_scipys_with_ties():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = rng.integers(0, 6, 40), rng.normal(size=40).round(1)  # many ties in x, some in y
+        assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+
+
+def test_cli_word_similarity_on_a_pairs_file(tmp_path, checkpoints, capsys, monkeypatch):
+    stats = pytest.importorskip("scipy.stats")
+    from grapheme_lab.lm import analogies
+    from grapheme_lab.lm.checkpoint import load_model
+
+    pairs = tmp_path / "pairs.tsv"  # the byte vocabulary: single letters are one token, "king" is not
+    pairs.write_text("# Word 1\tWord 2\tHuman (mean)\na\tb\t1.0\nc\td\t7.5\ne\tf\t3.0\ng\th\t2.0\n"
+                     "king\tqueen\t9.0\n")
+    q = tmp_path / "q.txt"
+    q.write_text(": letters\na b c d\n")
+    monkeypatch.setattr(analogies, "gensim_test_file", lambda name: None)  # as without gensim
+    capsys.readouterr()
+    assert cli(["evaluate", "analogies", "--model", str(checkpoints["gpt"]), "--questions", str(q),
+                "--pairs", str(pairs)]) == 0
+    out = capsys.readouterr().out
+    emb = analogies.token_embeddings(load_model(checkpoints["gpt"])[0])
+    cos = [float(torch.nn.functional.cosine_similarity(emb[ord(a)], emb[ord(b)], dim=0)) for a, b in
+           ("ab", "cd", "ef", "gh")]
+    rho = stats.spearmanr(cos, [1.0, 7.5, 3.0, 2.0]).statistic
+    assert f"pairs.tsv: Spearman {rho:.3f} over 4 of 5 pairs (1 out of vocabulary" in out
+    assert cli(["evaluate", "analogies", "--model", str(checkpoints["gpt"]), "--questions", str(q)]) == 0
+    out = capsys.readouterr().out
+    assert "SimLex-999: not available: install gensim" in out and "WordSim-353: not available" in out
+    assert cli(["evaluate", "analogies", "--model", str(checkpoints["gpt"]), "--questions", str(q),
+                "--pairs", str(tmp_path / "missing.tsv")]) == 2
+    err = capsys.readouterr().err
+    assert "pairs file" in err and "missing.tsv does not exist" in err
+
+
+def test_cli_word_similarity_on_gensims_test_data(checkpoints, tmp_path, capsys):
+    pytest.importorskip("gensim")
+    q = tmp_path / "q.txt"
+    q.write_text(": letters\na b c d\n")
+    assert cli(["evaluate", "analogies", "--model", str(checkpoints["gpt"]), "--questions", str(q)]) == 0
+    out = capsys.readouterr().out  # the byte vocabulary has none of their words as one token
+    assert "SimLex-999: no Spearman (fewer than 2 pairs in the vocabulary) over 0 of 999 pairs" in out
+    assert "WordSim-353: no Spearman (fewer than 2 pairs in the vocabulary) over 0 of 353 pairs" in out
 
 
 def test_cli_bad_input_is_exit_2(tmp_path, checkpoints, capsys):

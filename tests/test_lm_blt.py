@@ -15,8 +15,9 @@ from lm_helpers import lm_config, tiny_corpus
 
 from grapheme_lab.cli import main as cli
 from grapheme_lab.lm import config as LC
-from grapheme_lab.lm.blt import BLT, BLTConfig, ngram_hash_ids, patch_starts
+from grapheme_lab.lm.blt import BLT, BLTConfig, boundary_rule, ngram_hash_ids, patch_starts
 from grapheme_lab.lm.checkpoint import load, load_model
+from grapheme_lab.lm.sample import generate
 from grapheme_lab.lm.train import make_optimizer, train
 
 torch.set_num_threads(1)
@@ -67,22 +68,72 @@ def test_later_bytes_change_no_earlier_logit_through_the_patching(patching, max_
     assert moved_patches  # the later bytes did move later boundaries: the test went through the patching
 
 
-@pytest.mark.parametrize("patching,max_len", [("global", 0), ("monotonic", 4)])
-def test_incremental_decoding_gives_the_full_forward_logits(patching, max_len):
+def decode_incrementally(m: BLT, x: torch.Tensor, prompt: int) -> tuple[torch.Tensor, list[list[int]]]:
+    """Logits of ``x`` decoded as generation decodes it: its first ``prompt`` bytes in one pass,
+    then one byte at a time; and the latent outputs each row has after each pass (the patches)."""
+    cache = m.init_cache(x.shape[0])
+    parts, outputs = [m.decode(x[:, :prompt], cache)], [list(cache.outputs)]
+    for i in range(prompt, x.shape[1]):
+        parts.append(m.decode(x[:, i : i + 1], cache))
+        outputs.append(list(cache.outputs))
+    assert cache.pos == x.shape[1]
+    return torch.cat(parts, 1), outputs
+
+
+@pytest.mark.parametrize("patching,max_len", [("global", 0), ("monotonic", 0), ("monotonic", 4)])
+@pytest.mark.parametrize("prompt", [1, 6, T])
+def test_incremental_decoding_gives_the_full_forward_logits(patching, max_len, prompt):
     m = model(patching, max_len)
     x = batch(5, b=3)
     full = m(x)
-    cache = m.init_cache(3)
-    parts = [m.decode(x[:, :6], cache)] + [m.decode(x[:, i : i + 1], cache) for i in range(6, T)]
-    assert torch.allclose(torch.cat(parts, 1), full, atol=1e-4)
-    assert cache.pos == T
-    # the latent transformer ran once for its start and once a closed patch, not once a byte
+    logits, outputs = decode_incrementally(m, x, prompt)
+    assert torch.allclose(logits, full, atol=1e-4)
+    # the latent transformer made one output for its start and one a closed patch, not one a byte
     # (the last byte may close a patch too, whose boundary is past the window's)
     closed = m.patch_starts(x)[:, 1:].sum(1).tolist()
-    assert all(c + 1 <= cache.latent[r].pos <= c + 2 for r, c in enumerate(closed))
-    assert all(cache.latent[r].pos < T for r in range(3))
-    assert m.cache_bytes(cache) > 0
+    assert all(c + 1 <= outputs[-1][r] <= c + 2 for r, c in enumerate(closed))
+    assert len(set(closed)) > 1  # rows with different patch counts: the decoder's masks are exercised
+    cache = m.init_cache(3)
+    m.decode(x, cache)
+    assert m.cache_bytes(cache) > 0 and all(lat.pos == n for lat, n in zip(cache.latent, cache.outputs))
 
+
+@pytest.mark.parametrize("patching,max_len", [("global", 0), ("monotonic", 0), ("global", 3)])
+@pytest.mark.parametrize("prompt", [1, 12])
+def test_later_bytes_change_no_earlier_logit_when_decoding_incrementally(patching, max_len, prompt):
+    m = model(patching, max_len)
+    g = torch.Generator().manual_seed(4)
+    x = batch()
+    a, patches = decode_incrementally(m, x, prompt)
+    moved_patches = False
+    for t in (0, 7, 19, 25, 38):
+        y = x.clone()
+        y[:, t + 1 :] = torch.randint(0, V, (2, T - t - 1), generator=g)
+        b, patches_y = decode_incrementally(m, y, prompt)
+        # the prompt's pass sends as many patches through the latent as the prompt closes, later
+        # bytes included, so its sums may round differently (1e-6); a leak moves a logit by > 1e-2
+        assert torch.allclose(a[:, : t + 1], b[:, : t + 1], rtol=0, atol=1e-5), f"a logit at <= {t} moved"
+        assert (a[:, t + 1 :] - b[:, t + 1 :]).abs().max() > 1e-2
+        moved_patches |= patches != patches_y
+    assert moved_patches  # later bytes moved later patch boundaries: the test went through the patching
+
+
+@pytest.mark.parametrize("patching,max_len", [("global", 0), ("monotonic", 0), ("global", 4)])
+def test_greedy_generation_gives_the_bytes_of_full_re_encoding(patching, max_len):
+    """The sampler's incremental path against the forward pass over the whole context for every
+    byte, past the window too (where the sampler re-reads the last half of it)."""
+    m = model(patching, max_len)
+    prompt = batch(6, b=1)[0, :5].tolist()
+    n = 2 * T
+    got = list(generate(m, prompt, n, temperature=0))
+    history, context, want = list(prompt), list(prompt), []
+    for _ in range(n):
+        token = int(m(torch.tensor([context]))[0, -1].argmax())
+        want.append(token)
+        history.append(token)
+        context = history[-(T // 2) :] if len(context) >= T else context + [token]
+    assert got == want
+    assert len(set(got)) > 5  # not one byte repeated: the comparison had something to find
 
 def test_patch_boundaries_of_the_global_and_monotonic_rules():
     h = torch.tensor([[1.0, 3.0, 2.5, 0.5, 4.0, 4.2, 1.0, 3.5]])
@@ -93,6 +144,18 @@ def test_patch_boundaries_of_the_global_and_monotonic_rules():
     # a length limit closes the patches the rule leaves open
     assert patch_starts(h, "monotonic", 1.0, max_len=2)[0].int().tolist() == [1, 0, 1, 0, 1, 1, 0, 1]
     assert patch_starts(h, "global", 99.0, max_len=3)[0].int().tolist() == [1, 0, 0, 1, 0, 0, 1, 0]
+
+
+def test_the_monotonic_rule_byte_by_byte_as_generation_applies_it():
+    # H_t - H_{t-1}: -, +2.0, -0.5, -2.0, +3.5, +0.2, -3.2, +2.5, +1.0 (exactly the threshold: no start)
+    h = torch.tensor([1.0, 3.0, 2.5, 0.5, 4.0, 4.2, 1.0, 3.5, 4.5])
+    by_hand = [1, 0, 1, 0, 0, 1, 0, 0, 1]  # byte s starts a patch when H_{s-1} - H_{s-2} > 1
+    assert patch_starts(h[None], "monotonic", 1.0)[0].int().tolist() == by_hand
+    prev, steps = None, [1]
+    for t in range(len(h) - 1):  # generation's rule: one entropy at a time, the previous one kept
+        steps.append(int(boundary_rule(h[t : t + 1], prev, "monotonic", 1.0)))
+        prev = h[t : t + 1]
+    assert steps == by_hand
 
 
 def test_ngram_hash_ids_are_deterministic_and_read_only_their_n_bytes():

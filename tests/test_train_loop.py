@@ -7,6 +7,7 @@ import torch
 
 from grapheme_lab import config as C
 from grapheme_lab.brain import checkpoint as ckpt_io
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.curriculum import CurriculumState, next_level, record_epoch
 from grapheme_lab.brain.data import BUCKET_WIDTH, Curriculum, collate
@@ -301,7 +302,7 @@ def test_ged_targets_are_the_steps(tmp_path, target):
     # a step example (or one site of it) is scored against its step (or site), not against the row's final answer
     cfg = C.from_dict(tiny(tmp_path, data={"target": target}))
     batch = Curriculum(cfg).examples(2, "train")[:32]
-    assert any(len(V.step_pairs(e[2])) > 1 for e in batch)
+    assert any(len(T.step_pairs(e[2])) > 1 for e in batch)
     tgt_out = collate(batch).tgt_out
     perfect = torch.nn.functional.one_hot(tgt_out, V.vocab_size()).float()
     assert teacher_forced_ged(perfect, batch, cfg) == 0.0

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.data import Curriculum, rows_by_level
 from grapheme_lab.config import Config
@@ -43,7 +44,7 @@ def training_rows(cfg: Config, path: str | Path | None = None) -> tuple[dict[int
 
 def question(row: dict[str, Any], cfg: Config) -> Question:
     """A row's question as the model reads it."""
-    return tuple(V.encode(V.source_tokens(row, cfg.data.number_order)))
+    return tuple(V.encode(T.source_tokens(row, cfg.data.number_order)))
 
 
 def trained_questions(cfg: Config, rows: Iterable[dict[str, Any]]) -> set[Question]:

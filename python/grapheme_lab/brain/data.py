@@ -24,6 +24,7 @@ import torch
 
 from grapheme_lab import generate
 from grapheme_lab.brain import sites
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import tree_positions as TP
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.config import Config
@@ -98,8 +99,8 @@ class Curriculum:
     def encode(self, row: dict[str, Any]) -> Example | None:
         """The row as a question and its whole answer (what validation solves), None when too long."""
         order = self.cfg.data.number_order
-        src = V.encode(V.source_tokens(row, order))
-        tgt = V.encode(V.target_tokens(row, order)) + [V.EOS]
+        src = V.encode(T.source_tokens(row, order))
+        tgt = V.encode(T.target_tokens(row, order)) + [V.EOS]
         return (src, tgt, row) if self._fits(src, tgt) else None
 
     def training_examples(self, row: dict[str, Any]) -> list[Example]:
@@ -109,12 +110,12 @@ class Curriculum:
         own (``sites``), of a level-7 row its first step's only. Examples too long for the
         model are left out."""
         order, target, pairs = self.cfg.data.number_order, self.cfg.data.target, None
-        if V.has_steps(row, target) and int(row["level"]) in V.SITE_LEVELS:
+        if T.has_steps(row, target) and int(row["level"]) in T.SITE_LEVELS:
             # a level-7 row teaches its first step, whose one site is the whole equation; each
             # site after it is a level-1 question, which replay keeps, and there are 18 of them
-            first = V.first_step(row, order)
+            first = T.first_step(row, order)
             pairs = [first] if first else None
-        elif V.has_steps(row, target) and (pairs := V.training_pairs(row, order)) is not None:
+        elif T.has_steps(row, target) and (pairs := T.training_pairs(row, order)) is not None:
             if target == "sites":
                 pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
         if pairs is None:

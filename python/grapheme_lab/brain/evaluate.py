@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from grapheme_lab.brain import contamination, sites
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.data import Curriculum, Example, pad, rows_by_level
@@ -31,7 +32,7 @@ def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]
     """One decode of each source: its answer, or its next step. Under ``target = "sites"``
     a step's sites are asked one by one (all sources' in one batch) and spliced back in;
     a step whose answers do not fit its sites comes out malformed (``<unk>`` first)."""
-    by_sites = [cfg.data.target == "sites" and V.has_steps(r, cfg.data.target) for r in rows]
+    by_sites = [cfg.data.target == "sites" and T.has_steps(r, cfg.data.target) for r in rows]
     questions = [sites.questions(V.decode(s)) if b else [s] for s, b in zip(sources, by_sites)]
     flat = [V.encode(q) if b else q for qs, b in zip(questions, by_sites) for q in qs]
     seqs = []
@@ -53,7 +54,7 @@ def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]
 def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
     """The source of the row's next step: ``toks`` when the row is solved by steps and they
     are an expression (not yet a value) short enough to read back; else None, the chain's end."""
-    if not V.has_steps(row, cfg.data.target) or V.is_value(toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
+    if not T.has_steps(row, cfg.data.target) or V.is_value(toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
         return None
     src = V.encode(toks)
     return src if len(src) <= cfg.model.max_source_len else None
@@ -68,7 +69,7 @@ def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 
     out: list[list[str]] = [[] for _ in examples]
     sources = [e[0] for e in examples]
     todo = list(range(len(examples)))
-    for _ in range(V.MAX_STEPS):
+    for _ in range(T.MAX_STEPS):
         if not todo:
             break
         decoded = decode_steps(raw, [sources[i] for i in todo], [examples[i][2] for i in todo], cfg, device, beam)
@@ -98,7 +99,7 @@ def answer_geds(results: list[tuple[list[str], Verdict]], examples: list[Example
     """GED of each judged answer to its example's target (a malformed answer scores its penalty reading)."""
     if not examples:
         return np.zeros(0)
-    return expression_ged_batch([v.answer or "" for _, v in results], [V.target_polish(e[2]) for e in examples],
+    return expression_ged_batch([v.answer or "" for _, v in results], [T.target_polish(e[2]) for e in examples],
                                 cfg.ged_costs(), malformed="penalty")
 
 

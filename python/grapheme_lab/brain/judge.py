@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from grapheme_lab import GraphemeError, engine
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 
 EXACT_TOL = 1e-9
@@ -68,7 +69,7 @@ def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict
     if polish is None:
         return Verdict(False, True, None)
     level = int(row["level"])
-    if level in V.SYMBOLIC_LEVELS:
+    if level in T.SYMBOLIC_LEVELS:
         if _CALCULUS.search(polish):
             return Verdict(False, False, polish)
         try:
@@ -78,7 +79,7 @@ def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict
     got = value_of(polish)
     if got is None:
         return Verdict(False, False, polish)
-    want = V.expected_value(row)
+    want = T.expected_value(row)
     exact = isinstance(want, Fraction)
     targets = [float(want)] + [float(s) for s in row.get("solutions") or []]
     return Verdict(any(close(float(got), t, exact) for t in targets), False, polish)

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import torch
 
 from grapheme_lab import GraphemeError, engine
+from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.checkpoint import load_model
 from grapheme_lab.brain.evaluate import solve
@@ -56,12 +57,12 @@ def parse_line(line: str) -> dict[str, Any]:
 
 def answer(model, cfg, row: dict[str, Any], device="cpu") -> tuple[str, str, bool, float, list[str]]:
     """(engine's answer, model's answer, correct, GED between them, the model's steps when it took several)."""
-    src = V.encode(V.source_tokens(row, cfg.data.number_order))
+    src = V.encode(T.source_tokens(row, cfg.data.number_order))
     if len(src) > cfg.model.max_source_len:
         raise ValueError(f"the expression is {len(src)} tokens; this model reads at most {cfg.model.max_source_len}")
     toks = solve(model, [(src, [], row)], cfg, device)[0]
     verdict = judge(row, toks, cfg.data.number_order)
-    target = V.target_polish(row)
+    target = T.target_polish(row)
     ged = float(expression_ged_batch([verdict.answer or ""], [target], cfg.ged_costs(), malformed="penalty")[0])
     shown = verdict.answer if verdict.answer is not None else f"<malformed: {' '.join(V.answer_tokens(toks)) or 'nothing'}>"
     lines = " ".join(toks).split(" ; ")

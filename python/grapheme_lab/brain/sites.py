@@ -1,6 +1,6 @@
 """Steps solved site by site (``[data] target = "sites"``).
 
-A reduction step (``vocab.step_pairs``) rewrites an expression into the same tree with its
+A reduction step (``targets.step_pairs``, from the engine's ``grapheme_lab.steps``) rewrites an expression into the same tree with its
 *sites* replaced: every innermost operation (an operator whose operands are all numbers),
 or, in a level-3 row's first step, every variable (its binding substituted), or in a
 level-7 row's, the whole ``solve`` (its root written as arithmetic, or its value). What a site

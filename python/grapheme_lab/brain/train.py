@@ -15,6 +15,7 @@ with gradient in the same forward pass as the CE batch.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import random
@@ -181,13 +182,67 @@ def levels_reached(state: CurriculumState) -> list[dict[str, Any]]:
     return out
 
 
-def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
-    """Train through the curriculum. Returns a summary: ``levels`` (:func:`levels_reached`),
-    ``val`` (the last validation), ``elapsed`` (training seconds, earlier sessions of a
-    resumed run included), ``time_limit_at`` (the level the time limit ended the run at, or
-    None), the paths of the ``checkpoint`` (final.pt), ``best`` and ``log``, ``data`` (the
-    split folder, None when the rows were generated in memory), ``state``, ``params``, and
-    ``main`` (whether this is rank 0, which alone writes and prints)."""
+@dataclasses.dataclass
+class Run:
+    """What a run holds from one epoch to the next."""
+
+    cfg: Config
+    d: Dist
+    log: Log
+    raw: Brain
+    model: torch.nn.Module  # raw, wrapped for DDP
+    optimizer: torch.optim.Optimizer | Optimizers
+    state: CurriculumState
+    data: Curriculum
+    amp: Any
+    scaler: Any
+    ged_loss: GEDLoss | None
+    elapsed_before: float  # training seconds of the earlier sessions of a resumed run
+    best_key: tuple  # (level, validation accuracy) of best.pt
+    start: float = dataclasses.field(default_factory=lambda: time.time())  # read when set up (tests patch time.time)
+    last_val: dict[str, float] = dataclasses.field(default_factory=dict)
+    time_limit_at: int | None = None  # the level the time limit ended the run at
+
+    @property
+    def limit(self) -> float:
+        t = self.cfg.training.time_limit_minutes
+        return t * 60 if t > 0 else math.inf
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.time() - self.start
+
+    def clock(self) -> float:
+        # the ranks' mean: one time for all of them (their clocks differ), or they would pick
+        # different learning rates and stop at different batches; without a limit no decision
+        # reads it, and a step needs no extra all-reduce
+        return self.d.sum(self.elapsed())[0] / self.d.world if self.limit < math.inf else self.elapsed()
+
+    def save(self, name: str, extra: dict | None = None) -> None:
+        if self.d.main:
+            ckpt_io.save_atomic({
+                "format": ckpt_io.FORMAT, "model": self.raw.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "state": self.state.to_dict(), "config": self.cfg.to_dict(), "rng": ckpt_io.rng_state(),
+                "log_bytes": self.log.size(), "elapsed": self.elapsed(), "best_key": self.best_key, **(extra or {}),
+            }, Path(self.cfg.paths.output_dir) / name)
+
+
+@dataclasses.dataclass
+class Epoch:
+    """How one epoch of a level went."""
+
+    level: int
+    batches: int  # planned global batches
+    done: int  # global batches taken
+    avg_loss: float
+    skipped: int  # rows of batches too small to give this rank a slice
+    rows: int  # rows this rank trained on
+    cut: str | None  # "run" or "level" when the time limit stopped it early
+    begun: float  # when (run seconds) the level started, and when its share of the time ends
+    deadline: float
+
+
+def set_up(cfg: Config, resume: str | None, verbose: bool) -> Run:
+    """Threads, seeds, the model and optimizer (from ``resume`` when given), the log, the data."""
     d = Dist(cfg.hardware.device)
     asked, idle = set_threads(cfg.hardware.num_threads, d.device.type)
     random.seed(cfg.training.seed)
@@ -200,8 +255,7 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
     raw = Brain(cfg.model).to(d.device)
     optimizer = make_optimizer(cfg, raw)
     state = CurriculumState(level=cfg.curriculum.start_level)
-    elapsed_before = 0.0
-    best_key: tuple = (-1, -1.0)  # (level, validation accuracy) of best.pt
+    elapsed_before, best_key = 0.0, (-1, -1.0)
     if ck is not None:
         raw.load_state_dict(ck["model"])
         saved = ck["config"]["optimizer"]["type"]
@@ -220,145 +274,157 @@ def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict
                  f"optimizer={cfg.optimizer.type}, threads={torch.get_num_threads()}")
     amp, scaler = autocast(cfg.hardware.amp, d.device)
     ged_loss = None if cfg.loss.type == "ce" else GEDLoss(cfg.ged_costs(), alpha=cfg.loss.alpha, ce_weight=0.0)
-    data = Curriculum(cfg)
-    out_dir = Path(cfg.paths.output_dir)
-    t = cfg.training
-    start = time.time()
-    last_val: dict[str, float] = {}
-    time_limit_at: int | None = None  # the level the time limit ended the run at
+    return Run(cfg, d, log, raw, model, optimizer, state, Curriculum(cfg), amp, scaler, ged_loss,
+               elapsed_before, best_key)
 
-    def elapsed() -> float:
-        return elapsed_before + time.time() - start
 
-    limit = t.time_limit_minutes * 60 if t.time_limit_minutes > 0 else math.inf
+def optimizer_step(run: Run, loss: torch.Tensor) -> None:
+    """Backward, clip, step (through the AMP scaler when there is one)."""
+    optimizer, scaler = run.optimizer, run.scaler
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+    else:
+        loss.backward()
+    if run.cfg.training.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(run.raw.parameters(), run.cfg.training.grad_clip)
+    if scaler is not None:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
 
-    def clock() -> float:
-        # the ranks' mean: one time for all of them (their clocks differ), or they would pick
-        # different learning rates and stop at different batches; without a limit no decision
-        # reads it, and a step needs no extra all-reduce
-        return d.sum(elapsed())[0] / d.world if limit < math.inf else elapsed()
 
-    def save(name: str, extra: dict | None = None) -> None:
-        if d.main:
-            ckpt_io.save_atomic({
-                "format": ckpt_io.FORMAT, "model": raw.state_dict(), "optimizer": optimizer.state_dict(),
-                "state": state.to_dict(), "config": cfg.to_dict(), "rng": ckpt_io.rng_state(),
-                "log_bytes": log.size(), "elapsed": elapsed(), "best_key": best_key, **(extra or {}),
-            }, out_dir / name)
+def train_epoch(run: Run) -> Epoch:
+    """One epoch of the current level, until its batches or its share of the time limit end."""
+    cfg, d, state, log, t = run.cfg, run.d, run.state, run.log, run.cfg.training
+    level = state.level
+    n_batches = level_batches(cfg, run.data, level)
+    total_steps = n_batches * t.epochs_per_level
+    if run.limit < math.inf and state.level_clock is None:
+        state.level_clock = level_clock(cfg, run.data, level, run.clock)
+    begun, deadline = state.level_clock or (0.0, math.inf)
+    now = run.clock()
+    log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
+    run.model.train()
+    loss_sum, loss_n, skipped, local_rows, cut, i = 0.0, 0, 0, 0, None, 0
+    batches = prefetch(my_slices(run.data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
+    log.open_bar(n_batches, f"level {level}")
+    for i, (batch, mine, tensors) in enumerate(batches, 1):
+        if not mine:
+            skipped += len(batch)
+            continue
+        lr = lr_at(cfg, state.step_in_level, total_steps, (now - begun) / max(deadline - begun, 1e-9))
+        for g in run.optimizer.param_groups:
+            g["lr"] = lr
+        local_rows += len(mine)
+        loss, ged, logits = train_step(run.model, run.raw, mine, tensors, cfg, d, run.ged_loss, run.amp,
+                                       state.global_step)
+        optimizer_step(run, loss)
+        state.step_in_level += 1
+        state.global_step += 1
+        loss_value = d.sum(float(loss.detach()))[0] / d.world
+        loss_sum += loss_value
+        loss_n += 1
+        log.tick(loss=f"{loss_value:.3f}")
+        if i % t.log_every == 0 or i == n_batches:
+            if ged is None:
+                ged = teacher_forced_ged(logits.detach(), mine, cfg)
+            log.line(f"  Batch {i}/{n_batches}: loss={loss_value:.3f}, GED={ged:.2f}")
+            log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
+                        loss=loss_value, ged=ged, lr=lr)
+        now = run.clock()
+        if now >= deadline:
+            cut = "run" if now >= run.limit or level >= cfg.curriculum.end_level else "level"
+            break
+    log.close_bar()
+    return Epoch(level, n_batches, i, loss_sum / max(1, loss_n), skipped, local_rows, cut, begun, deadline)
 
-    while not state.finished:
-        level = state.level
-        n_batches = level_batches(cfg, data, level)
-        total_steps = n_batches * t.epochs_per_level
-        if limit < math.inf and state.level_clock is None:
-            state.level_clock = level_clock(cfg, data, level, clock)
-        begun, deadline = state.level_clock or (0.0, math.inf)
-        now = clock()
-        val_examples = data.examples(level, "val")
-        val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
-        log.line(f"[Level {level}] Epoch {state.epoch + 1}/{t.epochs_per_level}")
-        model.train()
-        loss_sum, loss_n, skipped, local_rows, cut = 0.0, 0, 0, 0, None
-        batches = prefetch(my_slices(data.batches(level, state.epoch, t.batch_size), d), cfg.hardware.parallel_batches)
-        log.open_bar(n_batches, f"level {level}")
-        for i, (batch, mine, tensors) in enumerate(batches, 1):
-            if not mine:
-                skipped += len(batch)
-                continue
-            lr = lr_at(cfg, state.step_in_level, total_steps, (now - begun) / max(deadline - begun, 1e-9))
-            for g in optimizer.param_groups:
-                g["lr"] = lr
-            local_rows += len(mine)
-            loss, ged, logits = train_step(model, raw, mine, tensors, cfg, d, ged_loss, amp, state.global_step)
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-            else:
-                loss.backward()
-            if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(raw.parameters(), t.grad_clip)
-            if scaler is not None:
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                optimizer.step()
-            state.step_in_level += 1
-            state.global_step += 1
-            loss_value = d.sum(float(loss.detach()))[0] / d.world
-            loss_sum += loss_value
-            loss_n += 1
-            log.tick(loss=f"{loss_value:.3f}")
-            if i % t.log_every == 0 or i == n_batches:
-                if ged is None:
-                    ged = teacher_forced_ged(logits.detach(), mine, cfg)
-                log.line(f"  Batch {i}/{n_batches}: loss={loss_value:.3f}, GED={ged:.2f}")
-                log.metrics(event="batch", level=level, epoch=state.epoch + 1, batch=i, step=state.global_step,
-                            loss=loss_value, ged=ged, lr=lr)
-            now = clock()
-            if now >= deadline:
-                cut = "run" if now >= limit or level >= cfg.curriculum.end_level else "level"
-                break
-        log.close_bar()
-        last_val = validate(raw, val_examples, cfg, d)
-        acc = last_val["accuracy"]
-        avg = loss_sum / max(1, loss_n)
-        log.line(f"  Epoch complete: avg_loss={avg:.3f}, accuracy={acc:.2f}"
-                 + (f" (val GED={last_val['ged']:.2f}, malformed={last_val['malformed']:.2f}, "
-                    f"{elapsed():.0f}s)" if verbose else ""))
-        log.metrics(event="epoch", level=level, epoch=state.epoch + 1, step=state.global_step, avg_loss=avg,
-                    accuracy=acc, val_ged=last_val["ged"], malformed=last_val["malformed"], skipped=skipped,
-                    rows_rank0=local_rows, world=d.world,
-                    elapsed=round(elapsed(), 3))
-        epoch_done = state.epoch + 1
-        if cut == "run":  # an epoch cut short by the time limit decides nothing: the run ends here
-            record_epoch(state, acc, cfg)
-            decision = "cut"
-        else:
-            decision = record_epoch(state, acc, cfg, time_up=cut == "level" or clock() >= deadline)
-        thr = cfg.curriculum.advance_threshold
-        if decision == "advance":
-            log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} >= {thr:.2f})")
-        elif decision == "stall":
-            short = ", the last cut short by its share of the time limit" if cut == "level" else ""
-            log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epoch"
-                     f"{'s' * (state.epoch != 1)}{short} "
-                     f"(best accuracy {state.best_acc:.2f} < {thr:.2f})")
-        elif decision == "time":
-            log.line(f"[Level {level}] Moving on to Level {level + 1}: its share of the time limit is spent "
-                     f"({(deadline - begun) / 60:.1f} min, best accuracy {state.best_acc:.2f})")
-        elif decision in ("done", "stop"):
-            log.line(f"[Level {level}] Curriculum {'complete' if decision == 'done' else 'stopped'} "
+
+def end_epoch(run: Run, ep: Epoch, verbose: bool) -> None:
+    """Validate, log, let the curriculum decide (stay, advance, move on, stop), save checkpoints."""
+    cfg, d, state, log, t = run.cfg, run.d, run.state, run.log, run.cfg.training
+    level = ep.level
+    val_examples = run.data.examples(level, "val")
+    val_examples = val_examples[: t.val_samples] if t.val_samples > 0 else val_examples
+    run.last_val = validate(run.raw, val_examples, cfg, d)
+    acc = run.last_val["accuracy"]
+    log.line(f"  Epoch complete: avg_loss={ep.avg_loss:.3f}, accuracy={acc:.2f}"
+             + (f" (val GED={run.last_val['ged']:.2f}, malformed={run.last_val['malformed']:.2f}, "
+                f"{run.elapsed():.0f}s)" if verbose else ""))
+    log.metrics(event="epoch", level=level, epoch=state.epoch + 1, step=state.global_step, avg_loss=ep.avg_loss,
+                accuracy=acc, val_ged=run.last_val["ged"], malformed=run.last_val["malformed"], skipped=ep.skipped,
+                rows_rank0=ep.rows, world=d.world, elapsed=round(run.elapsed(), 3))
+    epoch_done = state.epoch + 1
+    if ep.cut == "run":  # an epoch cut short by the time limit decides nothing: the run ends here
+        record_epoch(state, acc, cfg)
+        decision = "cut"
+    else:
+        decision = record_epoch(state, acc, cfg, time_up=ep.cut == "level" or run.clock() >= ep.deadline)
+    log_decision(run, ep, decision, acc)
+    if decision not in ("stay", "cut"):
+        log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
+    if decision in ("advance", "stall", "time"):
+        next_level(state)
+    if ep.cut == "run" or (not state.finished and run.clock() >= run.limit):
+        state.finished = True
+        where = f", batch {ep.done}/{ep.batches} of epoch {epoch_done}" if ep.cut == "run" else ""
+        log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}{where}")
+        run.time_limit_at = level
+        log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=ep.done if ep.cut == "run" else None)
+    if (level, acc) > run.best_key:
+        run.best_key = (level, acc)
+        run.save("best.pt", {"val": run.last_val, "level_of_val": level})
+    if epoch_done % t.checkpoint_every == 0:
+        run.save(f"epoch_{epoch_done}_level_{level}.pt")
+    run.save("latest.pt")
+
+
+def log_decision(run: Run, ep: Epoch, decision: str, acc: float) -> None:
+    state, level, thr = run.state, ep.level, run.cfg.curriculum.advance_threshold
+    if decision == "advance":
+        run.log.line(f"[Level {level}] Advancing to Level {level + 1} (accuracy {acc:.2f} >= {thr:.2f})")
+    elif decision == "stall":
+        short = ", the last cut short by its share of the time limit" if ep.cut == "level" else ""
+        run.log.line(f"[Level {level}] Moving on to Level {level + 1} after {state.epoch} epoch"
+                     f"{'s' * (state.epoch != 1)}{short} (best accuracy {state.best_acc:.2f} < {thr:.2f})")
+    elif decision == "time":
+        run.log.line(f"[Level {level}] Moving on to Level {level + 1}: its share of the time limit is spent "
+                     f"({(ep.deadline - ep.begun) / 60:.1f} min, best accuracy {state.best_acc:.2f})")
+    elif decision in ("done", "stop"):
+        run.log.line(f"[Level {level}] Curriculum {'complete' if decision == 'done' else 'stopped'} "
                      f"(accuracy {acc:.2f}, threshold {thr:.2f})")
-        if decision not in ("stay", "cut"):
-            log.metrics(event=decision, level=level, epoch=epoch_done, accuracy=acc)
-        if decision in ("advance", "stall", "time"):
-            next_level(state)
-        if cut == "run" or (not state.finished and clock() >= limit):
-            state.finished = True
-            where = f", batch {i}/{n_batches} of epoch {epoch_done}" if cut == "run" else ""
-            log.line(f"Time limit of {t.time_limit_minutes:g} min reached at level {level}{where}")
-            time_limit_at = level
-            log.metrics(event="time_limit", level=level, epoch=epoch_done, batch=i if cut == "run" else None)
-        key = (level, acc)
-        if key > best_key:
-            best_key = key
-            save("best.pt", {"val": last_val, "level_of_val": level})
-        if epoch_done % t.checkpoint_every == 0:
-            save(f"epoch_{epoch_done}_level_{level}.pt")
-        save("latest.pt")
-    save("final.pt", {"val": last_val})
-    log.metrics(event="done", level=state.level, step=state.global_step, elapsed=round(elapsed(), 3))
+
+
+def finish(run: Run) -> dict[str, Any]:
+    """The final checkpoint and the run's summary (see :func:`train`)."""
+    run.save("final.pt", {"val": run.last_val})
+    run.log.metrics(event="done", level=run.state.level, step=run.state.global_step, elapsed=round(run.elapsed(), 3))
+    out_dir = Path(run.cfg.paths.output_dir)
     summary = {
-        "state": state.to_dict(), "val": last_val, "elapsed": elapsed(), "params": num_params(raw),
-        "levels": levels_reached(state), "time_limit_at": time_limit_at, "main": d.main,
-        "checkpoint": str(out_dir / "final.pt"), "best": str(out_dir / "best.pt"), "log": str(log.path),
-        "data": cfg.paths.train_data if data.on_disk else None,
+        "state": run.state.to_dict(), "val": run.last_val, "elapsed": run.elapsed(), "params": num_params(run.raw),
+        "levels": levels_reached(run.state), "time_limit_at": run.time_limit_at, "main": run.d.main,
+        "checkpoint": str(out_dir / "final.pt"), "best": str(out_dir / "best.pt"), "log": str(run.log.path),
+        "data": run.cfg.paths.train_data if run.data.on_disk else None,
     }
     # DDP's reducer holds the process group, and DDP sits in reference cycles: freed only at
     # the interpreter's exit, it can take gloo's threads down with it (SIGABRT, "terminate
     # called without an active exception"), so it goes first
-    del model
+    run.model = None
     gc.collect()
-    d.close()
+    run.d.close()
     return summary
+
+
+def train(cfg: Config, resume: str | None = None, verbose: bool = False) -> dict[str, Any]:
+    """Train through the curriculum. Returns a summary: ``levels`` (:func:`levels_reached`),
+    ``val`` (the last validation), ``elapsed`` (training seconds, earlier sessions of a
+    resumed run included), ``time_limit_at`` (the level the time limit ended the run at, or
+    None), the paths of the ``checkpoint`` (final.pt), ``best`` and ``log``, ``data`` (the
+    split folder, None when the rows were generated in memory), ``state``, ``params``, and
+    ``main`` (whether this is rank 0, which alone writes and prints)."""
+    run = set_up(cfg, resume, verbose)
+    while not run.state.finished:
+        end_epoch(run, train_epoch(run), verbose)
+    return finish(run)

@@ -9,6 +9,7 @@ Events come as they happen: text deltas (whole UTF-8 characters), each complete 
 tool output, and last an ``end`` whose text says why the reply stopped: ``stop``
 (``<|assistant_end|>``, or a ``<|bos|>``), ``length`` (the token budget, forced tokens
 included), ``time`` (the deadline) or ``tool_calls`` (a call past the allowed number, not run).
+``stop_at`` ends a reply's prose at the first of some stop strings (OpenAI's ``stop``).
 """
 
 from __future__ import annotations
@@ -192,3 +193,36 @@ def generate_reply(model, tokenizer, prompt: list[int], run_tool: Callable[[str]
                 yield ReplyEvent("text", piece, tuple(pending))
                 pending = []
         ctx.feed([token])
+
+
+def stop_at(events: Iterator[ReplyEvent], stops: tuple[str, ...]) -> Iterator[ReplyEvent]:
+    """``events`` with the prose cut before the first stop string, which ends the reply (``stop``).
+    Text that could begin a stop string is held back until the next delta tells; a stop string
+    does not span a tool call. Closing this closes ``events`` (and so stops the generation)."""
+    if not stops:
+        yield from events
+        return
+    held, held_tokens = "", ()
+    try:
+        for event in events:
+            if event.kind != "text":
+                if held or held_tokens:  # the prose before a call or the end goes out whole
+                    yield ReplyEvent("text", held, held_tokens)
+                    held, held_tokens = "", ()
+                yield event
+                if event.kind == "end":
+                    return
+                continue
+            held, held_tokens = held + event.text, held_tokens + event.tokens
+            cut = min((i for i in (held.find(s) for s in stops) if i >= 0), default=-1)
+            if cut >= 0:
+                yield ReplyEvent("text", held[:cut], held_tokens)
+                yield ReplyEvent("end", "stop")
+                return
+            keep = max((k for s in stops for k in range(1, min(len(s), len(held) + 1))
+                        if held.endswith(s[:k])), default=0)
+            if len(held) > keep:
+                yield ReplyEvent("text", held[:len(held) - keep], held_tokens)
+                held, held_tokens = held[len(held) - keep:], ()
+    finally:
+        events.close()

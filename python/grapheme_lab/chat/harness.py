@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grapheme_lab.chat.format import render_prompt
-from grapheme_lab.chat.generate import Reply, ReplyEvent, Sampling, generate_reply
+from grapheme_lab.chat.generate import Reply, ReplyEvent, Sampling, generate_reply, stop_at
 from grapheme_lab.chat.tools import ToolRegistry, ToolResult, default_registry
 
 
@@ -31,10 +31,13 @@ class Limits:
     max_tool_calls: int = 4  # steps: tool calls run in one reply
     max_seconds: float = 60.0  # a reply's wall time
     max_prompt_tokens: int = 0  # 0: the model's context (sequence_len)
+    stop: tuple[str, ...] = ()  # the prose ends before the first of these strings
 
     def check(self) -> Limits:
         if self.max_tokens < 1 or self.max_tool_calls < 0 or self.max_seconds <= 0 or self.max_prompt_tokens < 0:
             raise ValueError("limits: max_tokens >= 1, max_tool_calls >= 0, max_seconds > 0, max_prompt_tokens >= 0")
+        if not all(isinstance(s, str) and s for s in self.stop):
+            raise ValueError("limits: every stop string must be a non-empty string")
         return self
 
 
@@ -85,8 +88,9 @@ class Agent:
                 on_tool(result)
             return result.output
 
-        yield from generate_reply(self.model, self.tokenizer, ids, run_tool, sampling, limits.max_tokens,
-                                  limits.max_tool_calls, time.monotonic() + limits.max_seconds)
+        events = generate_reply(self.model, self.tokenizer, ids, run_tool, sampling, limits.max_tokens,
+                                limits.max_tool_calls, time.monotonic() + limits.max_seconds)
+        yield from stop_at(events, limits.stop)
 
     def session(self, sampling: Sampling = Sampling(), system: str | None = None) -> Session:
         return Session(self, sampling, system)

@@ -123,6 +123,19 @@ def _number(body: dict, key: str, kind, lo: float, hi: float, default, where: st
     return kind(value)
 
 
+def _stop(body: dict, where: str = "") -> tuple[str, ...]:
+    """OpenAI's ``stop`` (a string or up to 4) and Ollama's ``options.stop`` (a list)."""
+    stop = body.get("stop")
+    if stop is None:
+        return ()
+    stop = [stop] if isinstance(stop, str) else stop
+    if (not isinstance(stop, list) or len(stop) > 4
+            or not all(isinstance(s, str) and 0 < len(s) <= 256 for s in stop)):
+        raise RequestError(400, f"{where}stop must be a string or a list of at most 4 strings of 1-256 characters",
+                           param="stop")
+    return tuple(stop)
+
+
 def _messages(body: dict) -> list[dict]:
     """The request's messages in the chat format's form (OpenAI's list-of-parts content joined)."""
     messages = body.get("messages")
@@ -306,7 +319,8 @@ class ChatHandler(BaseHTTPRequestHandler):
         if max_tokens < 1:
             raise RequestError(400, "the number of tokens to generate must be >= 1")
         return (Sampling(temperature, top_k, top_p, base.repetition_penalty, seed),
-                Limits(max_tokens, limits.max_tool_calls, limits.max_seconds, limits.max_prompt_tokens))
+                Limits(max_tokens, limits.max_tool_calls, limits.max_seconds, limits.max_prompt_tokens,
+                       _stop(src, where)))
 
     def _prompt(self, messages: list[dict]) -> list[int]:
         try:

@@ -13,8 +13,8 @@ import sys
 from grapheme_lab import GraphemeError, __version__
 
 # one verb per job, in the order of a run: data, its check, training, scoring, trying, curves
-COMMANDS = ("generate", "validate", "corpus", "train", "evaluate", "sample", "chat", "serve", "repl", "plot",
-            "tokenizer")
+COMMANDS = ("generate", "validate", "corpus", "train", "evaluate", "sample", "chat", "serve", "distill", "repl",
+            "plot", "tokenizer")
 
 
 class CommandListFormatter(argparse.HelpFormatter):

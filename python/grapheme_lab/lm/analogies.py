@@ -186,8 +186,15 @@ def gensim_test_file(name: str) -> Path | None:
 def read_pairs(path: str | Path) -> list[tuple[str, str, float]]:
     """(word, word, human score) from tab-separated lines, as gensim's evaluate_word_pairs reads
     them: ``#`` lines and lines whose third field is not a number (a header) are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise GraphemeError(f"pairs file {path} does not exist")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise GraphemeError(f"{path}: not UTF-8 text ({e}); expected word<TAB>word<TAB>score lines") from None
     pairs = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in lines:
         if line.startswith("#") or not line.strip():
             continue
         f = line.split("\t")
@@ -268,10 +275,12 @@ def main(args: argparse.Namespace) -> int:
         for name, file in SIMILARITY_SETS:
             p = gensim_test_file(file)
             if p is None:
-                print(f"{name}: unavailable (gensim's test data are not installed: pip install gensim)")
+                print(f"{name}: not available: install gensim (pip install gensim), whose test data hold it")
             else:
                 sets.append((name, p))
     for name, p in sets:
         rho, used, oov = similarity(emb, tokenizer, read_pairs(p))
-        print(f"{name}: Spearman {rho:.3f} over {used:,} pairs ({oov:,} out of vocabulary)")
+        score = f"Spearman {rho:.3f}" if used > 1 else "no Spearman (fewer than 2 pairs in the vocabulary)"
+        print(f"{name}: {score} over {used:,} of {used + oov:,} pairs ({oov:,} out of vocabulary: "
+              "a word that is not one token)")
     return 0

@@ -23,13 +23,15 @@ bytes corpus). ``[model] entropy_model`` names its checkpoint: the BLT reads its
 when built and its weights once before training (:meth:`BLT.load_frozen_parts`), and keeps
 them as buffers, so the optimizer never sees them and a BLT checkpoint needs nothing else.
 
-Generation is incremental: the entropy model and the byte layers keep KV caches, the open
-patch's byte states are kept, and the latent transformer takes one step, on its own KV cache,
-only when a patch closes.
+Generation is incremental: a prompt is read in one pass, then each byte goes once through
+the entropy model and the byte layers, on their KV caches; the open patch's byte states are
+kept, and when a patch closes the latent transformer takes one step on its own KV cache and
+the decoder's keys and values of its output are computed, once.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -41,7 +43,7 @@ from grapheme_lab.lm.gpt import GPT, Block, GPTConfig, KVCache, rms_norm
 
 PATCHING = ("global", "monotonic")
 HASH_MULTIPLIER = 1_000_003
-HASH_MODULUS = 2_147_483_647  # keeps h * multiplier + byte inside int64
+HASH_MODULUS = 2_147_483_647  # (byte + 1) * (M^i mod P) < 2^40, and a sum of a few terms mod P: int64
 
 
 @dataclass
@@ -144,15 +146,23 @@ def patch_starts(entropy: torch.Tensor, patching: str, threshold: float, max_len
     return starts
 
 
+def ngram_hashes(windows: torch.Tensor) -> torch.Tensor:
+    """[..., W] byte windows, oldest first -> [..., W]: at n - 1 the hash of the window's last n
+    bytes, h_n = sum_i (x_{-1-i} + 1) * M^i mod P (Horner's polynomial hash, newest byte at
+    M^0), in integer arithmetic: the same on every machine, one cumulative sum for every n."""
+    terms = (windows.flip(-1).long() + 1) * hash_powers(windows.shape[-1], windows.device) % HASH_MODULUS
+    return terms.cumsum(-1) % HASH_MODULUS  # W terms below 2^31 each: no int64 overflow
+
+
+@functools.lru_cache(maxsize=8)
+def hash_powers(w: int, device: torch.device) -> torch.Tensor:  # M^i mod P, i < w: built once, not each step
+    return torch.tensor([pow(HASH_MULTIPLIER, i, HASH_MODULUS) for i in range(w)], dtype=torch.long, device=device)
+
+
 def ngram_hash_ids(idx: torch.Tensor, n: int, buckets: int, pad: int) -> torch.Tensor:
-    """[B, T] bucket of the n bytes ending at each position (``pad`` before the window starts):
-    a polynomial hash in integer arithmetic, the same on every machine."""
+    """[B, T] bucket of the n bytes ending at each position (``pad`` before the window starts)."""
     x = F.pad(idx.long(), (n - 1, 0), value=pad)
-    t = idx.shape[1]
-    h = torch.zeros_like(idx, dtype=torch.long)
-    for k in range(n):
-        h = (h * HASH_MULTIPLIER + x[:, k : k + t] + 1) % HASH_MODULUS
-    return h % buckets
+    return ngram_hashes(x.unfold(1, n, 1))[..., n - 1] % buckets
 
 
 # ---------------------------------------------------------------- modules
@@ -169,13 +179,20 @@ class CrossAttention(nn.Module):
         self.c_v = nn.Linear(d_kv, d_query, bias=False)
         self.c_proj = nn.Linear(d_query, d_query, bias=False)
 
-    def forward(self, q: torch.Tensor, kv: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    def heads(self, y: torch.Tensor) -> torch.Tensor:  # [B, T, C] -> [B, H, T, D]
+        return y.view(y.shape[0], y.shape[1], self.n_head, self.head_dim).transpose(1, 2)
+
+    def keys_values(self, kv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The normalised keys and the values [B, H, K, D] of ``kv`` (generation keeps them)."""
+        return rms_norm(self.heads(self.c_k(kv))), self.heads(self.c_v(kv))
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         b, tq, c = q.shape
-        tk = kv.shape[1]
-        heads = lambda y, t: y.view(b, t, self.n_head, self.head_dim).transpose(1, 2)  # noqa: E731
-        qh, kh, vh = heads(self.c_q(q), tq), heads(self.c_k(kv), tk), heads(self.c_v(kv), tk)
-        y = F.scaled_dot_product_attention(rms_norm(qh), rms_norm(kh), vh, attn_mask=mask)
-        return self.c_proj(y.transpose(1, 2).contiguous().view(b, tq, c))
+        y = F.scaled_dot_product_attention(rms_norm(self.heads(self.c_q(q))), k, v, attn_mask=mask)
+        return self.c_proj(y.transpose(1, 2).reshape(b, tq, c))
+
+    def forward(self, q: torch.Tensor, kv: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return self.attend(q, *self.keys_values(kv), mask)
 
 
 def rotary_tables(inv_freq: torch.Tensor, start: int, t: int, device):
@@ -184,30 +201,50 @@ def rotary_tables(inv_freq: torch.Tensor, start: int, t: int, device):
     return freqs.cos()[None, None], freqs.sin()[None, None]
 
 
+def grown(t: torch.Tensor, dim: int, need: int) -> torch.Tensor:
+    """``t`` itself, or a copy with room for ``need`` along ``dim`` (at least doubled, zeros after)."""
+    if t.shape[dim] >= need:
+        return t
+    shape = list(t.shape)
+    shape[dim] = max(need, 2 * t.shape[dim])
+    out = t.new_zeros(shape)
+    out.narrow(dim, 0, t.shape[dim]).copy_(t)
+    return out
+
+
 class BLTCache:
-    """Generation state: KV caches of the entropy model and the byte layers, the last bytes
-    (for the n-gram hashes), the open patch's byte states, and per row the latent
-    transformer's KV cache with its outputs so far."""
+    """Generation state: KV caches of the entropy model, the byte layers and (one a row) the
+    latent transformer; the last bytes (for the n-gram hashes); the open patch's byte states;
+    the decoder's keys and values of every latent output so far (projected once, when the
+    latent makes it); and rotary tables sliced, not rebuilt, each step."""
 
     def __init__(self, model: "BLT", batch: int, device):
         c, p = model.cfg, model.byte_embedding.weight
+        local_heads, latent_heads = c.d_local // c.head_dim, c.d_latent // c.head_dim
         self.pos = 0
         self.entropy = model.entropy.init_cache(batch, device)
-        self.encoder = KVCache(max(1, c.n_local_encoder), batch, c.d_local // c.head_dim, c.head_dim, device, p.dtype)
-        self.decoder = KVCache(c.n_local_decoder, batch, c.d_local // c.head_dim, c.head_dim, device, p.dtype)
+        self.encoder = KVCache(max(1, c.n_local_encoder), batch, local_heads, c.head_dim, device, p.dtype)
+        self.decoder = KVCache(c.n_local_decoder, batch, local_heads, c.head_dim, device, p.dtype)
+        self.latent = [KVCache(c.n_latent, 1, latent_heads, c.head_dim, device, p.dtype) for _ in range(batch)]
         self.recent = torch.full((batch, c.ngram_max - 1), c.vocab_size, dtype=torch.long, device=device)
         self.prev_entropy: torch.Tensor | None = None
-        self.run = torch.zeros(batch, dtype=torch.long, device=device)  # bytes in the open patch
-        self.open: list[list[torch.Tensor]] = [[] for _ in range(batch)]  # the open patch's byte states
-        self.latent = [KVCache(c.n_latent, 1, c.d_latent // c.head_dim, c.head_dim, device, p.dtype)
-                       for _ in range(batch)]
-        self.latent_out: list[list[torch.Tensor]] = [[] for _ in range(batch)]
-        self.patches = [0] * batch  # closed patches, each row
+        self.run = [0] * batch  # bytes in each row's open patch
+        self.open = torch.zeros(batch, c.max_patch_len or 16, c.d_local, device=device, dtype=p.dtype)
+        self.outputs = [0] * batch  # latent outputs so far, each row (the start's included)
+        self.read_k = torch.zeros(batch, local_heads, 16, c.head_dim, device=device, dtype=p.dtype)
+        self.read_v = torch.zeros_like(self.read_k)
+        self.inv_freq = model.inv_freq
+        self.cos, self.sin = rotary_tables(self.inv_freq, 0, c.sequence_len, device)
+
+    def rope(self, start: int, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if start + t > self.cos.shape[2]:
+            self.cos, self.sin = rotary_tables(self.inv_freq, 0, 2 * (start + t), self.cos.device)
+        return self.cos[:, :, start : start + t], self.sin[:, :, start : start + t]
 
     def nbytes(self) -> int:
         caches = [self.entropy, self.encoder, self.decoder] + self.latent
-        return sum(c.nbytes() for c in caches) + sum(t.numel() * t.element_size() for row in self.open + self.latent_out
-                                                      for t in row)
+        return sum(c.nbytes() for c in caches) + sum(t.numel() * t.element_size()
+                                                      for t in (self.open, self.read_k, self.read_v))
 
 
 class BLT(nn.Module):
@@ -222,9 +259,10 @@ class BLT(nn.Module):
                              f"this corpus has {c.vocab_size}")
         self.entropy = GPT(GPTConfig(**{**c.entropy_gpt, "vocab_size": c.vocab_size}))
         freeze_as_buffers(self.entropy)
-        self.ngrams = list(range(c.ngram_min, c.ngram_max + 1))
+        n_ngrams = c.ngram_max - c.ngram_min + 1
         self.byte_embedding = nn.Embedding(c.vocab_size, c.d_local)
-        self.hash_embedding = nn.Embedding(len(self.ngrams) * c.hash_buckets, c.d_local)
+        self.hash_embedding = nn.Embedding(n_ngrams * c.hash_buckets, c.d_local)
+        self.register_buffer("hash_offsets", torch.arange(n_ngrams) * c.hash_buckets, persistent=False)
         local = GPTConfig(vocab_size=c.vocab_size, sequence_len=c.sequence_len, n_layer=1, n_embd=c.d_local,
                           head_dim=c.head_dim)
         latent = GPTConfig(vocab_size=c.vocab_size, sequence_len=c.sequence_len, n_layer=1, n_embd=c.d_latent,
@@ -281,11 +319,12 @@ class BLT(nn.Module):
 
     def _embed(self, idx: torch.Tensor, history: torch.Tensor | None = None) -> torch.Tensor:
         """Byte embeddings plus hashed n-gram embeddings, normalised [B, T, d_local]. ``history``
-        [B, ngram_max - 1]: the bytes before ``idx`` (padding before the window's start)."""
+        [B, ngram_max - 1]: the bytes before ``idx`` (None: the window's start, padding)."""
         c = self.cfg
-        seq = idx if history is None else torch.cat([history, idx], 1)
-        ids = torch.stack([ngram_hash_ids(seq, n, c.hash_buckets, c.vocab_size)[:, seq.shape[1] - idx.shape[1]:]
-                           + i * c.hash_buckets for i, n in enumerate(self.ngrams)], -1)
+        if history is None:
+            history = idx.new_full((idx.shape[0], c.ngram_max - 1), c.vocab_size)
+        windows = torch.cat([history, idx], 1).unfold(1, c.ngram_max, 1)  # [B, T, ngram_max], oldest first
+        ids = ngram_hashes(windows)[..., c.ngram_min - 1 :] % c.hash_buckets + self.hash_offsets
         return rms_norm(self.byte_embedding(idx) + self.hash_embedding(ids).sum(-2))
 
     @torch.no_grad()
@@ -308,18 +347,8 @@ class BLT(nn.Module):
         x = query + self.pool(rms_norm(query), rms_norm(h), member[:, None])
         return self.to_latent(x)
 
-    def _latent(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
-        start = cache.pos if cache is not None else 0
-        cos, sin = rotary_tables(self.inv_freq, start, x.shape[1], x.device)
-        for i, blk in enumerate(self.latent):
-            x = blk(x, cos, sin, cache, i)
-        if cache is not None:
-            cache.pos += x.shape[1]
-        return x
-
-    def _local(self, blocks, x, cache: KVCache | None = None):
-        start = cache.pos if cache is not None else 0
-        cos, sin = rotary_tables(self.inv_freq, start, x.shape[1], x.device)
+    @staticmethod
+    def _run(blocks, x: torch.Tensor, cos, sin, cache: KVCache | None = None) -> torch.Tensor:
         for i, blk in enumerate(blocks):
             x = blk(x, cos, sin, cache, i)
         if cache is not None:
@@ -342,15 +371,16 @@ class BLT(nn.Module):
         if not self.training:
             self.patch_counts[0] += int(starts.sum())
             self.patch_counts[1] += starts.numel()
-        h = self._local(self.encoder, self._embed(idx))
+        cos, sin = rotary_tables(self.inv_freq, 0, t, idx.device)
+        h = self._run(self.encoder, self._embed(idx), cos, sin)
         patches = self._pool(h, patch, m)
         # latent input k is patch k-1 (the start vector first): output k has read patches < k
         start = self.latent_start.to(patches.dtype).expand(b, 1, -1)
-        latent = self._latent(torch.cat([start, patches[:, : m - 1]], 1))
+        latent = self._run(self.latent, torch.cat([start, patches[:, : m - 1]], 1), cos[:, :, :m], sin[:, :, :m])
         # byte t of patch k reads latent outputs 0..k: made from whole patches before its own
         reads = torch.arange(m, device=idx.device)[None, None, :] <= patch[:, :, None]  # [B, T, M]
         x = h + self.read_latent(rms_norm(h), rms_norm(latent), reads[:, None])
-        return self._logits(self._local(self.decoder, x))
+        return self._logits(self._run(self.decoder, x, cos, sin))
 
     def mean_patch_length(self, reset: bool = True) -> float | None:
         """Bytes per patch over the forward passes in eval mode since the last reset (None: none)."""
@@ -370,49 +400,98 @@ class BLT(nn.Module):
     def init_cache(self, batch_size: int, device=None) -> BLTCache:
         device = device or self.byte_embedding.weight.device
         cache = BLTCache(self, batch_size, device)
-        start = self.latent_start.view(1, 1, -1)
         for row in range(batch_size):
-            cache.latent_out[row].append(self._latent(start, cache.latent[row])[0, 0])
+            self._latent_step(self.latent_start.view(1, 1, -1), row, cache)
         return cache
 
     @torch.no_grad()
     def decode(self, idx: torch.Tensor, cache: BLTCache) -> torch.Tensor:
-        """Logits [B, t, V] of ``idx`` [B, t] continuing the cached bytes, one byte at a time."""
-        return torch.cat([self._step(idx[:, i], cache) for i in range(idx.shape[1])], 1)
+        """Logits [B, t, V] of ``idx`` [B, t] continuing the cached bytes: a prompt into an empty
+        cache in one pass, as the forward pass reads it; later bytes one at a time."""
+        if cache.pos == 0 and idx.shape[1] > 1:
+            return self._prefill(idx, cache)
+        steps = [self._step(idx[:, i], cache) for i in range(idx.shape[1])]
+        return steps[0] if len(steps) == 1 else torch.cat(steps, 1)
+
+    def _latent_step(self, x: torch.Tensor, row: int, cache: BLTCache) -> None:
+        """The latent transformer over ``row``'s next inputs ``x`` [1, n, d_latent] on its KV cache;
+        the decoder's keys and values of the n outputs are computed here, once."""
+        lat, n0, n = cache.latent[row], cache.outputs[row], x.shape[1]
+        cos, sin = cache.rope(lat.pos, n)
+        k, v = self.read_latent.keys_values(rms_norm(self._run(self.latent, x, cos, sin, lat)))
+        cache.read_k, cache.read_v = grown(cache.read_k, 2, n0 + n), grown(cache.read_v, 2, n0 + n)
+        cache.read_k[row, :, n0 : n0 + n] = k[0]
+        cache.read_v[row, :, n0 : n0 + n] = v[0]
+        cache.outputs[row] += n
+
+    def _read_latent(self, h: torch.Tensor, cache: BLTCache, reads: torch.Tensor | None) -> torch.Tensor:
+        """``h`` plus what it reads of the latent outputs so far: those ``reads`` [B, t, n] allows
+        (None: all of its row's)."""
+        n = max(cache.outputs)
+        if reads is None and min(cache.outputs) < n:
+            reads = torch.arange(n, device=h.device)[None, None, :] < torch.tensor(cache.outputs, device=h.device)[
+                :, None, None]
+        mask = None if reads is None else reads[:, None]
+        return h + self.read_latent.attend(rms_norm(h), cache.read_k[:, :, :n], cache.read_v[:, :, :n], mask)
+
+    def _close_patch(self, row: int, cache: BLTCache) -> None:
+        states = cache.open[row : row + 1, : cache.run[row]]
+        one_patch = torch.zeros(1, states.shape[1], dtype=torch.long, device=states.device)
+        self._latent_step(self._pool(states, one_patch, 1), row, cache)
+        cache.run[row] = 0
 
     def _step(self, byte: torch.Tensor, cache: BLTCache) -> torch.Tensor:
         c = self.cfg
-        b = byte.shape[0]
-        # the encoder: n-grams ending at this byte, then the byte layers on their KV cache
-        e = self._embed(byte[:, None], cache.recent)
-        cache.recent = torch.cat([cache.recent, byte[:, None]], 1)[:, 1:]
-        h = self._local(self.encoder, e, cache.encoder) if c.n_local_encoder else e
+        # the encoder: the n-grams ending at this byte, then the byte layers on their KV cache
+        cos, sin = cache.rope(cache.pos, 1)
+        h = self._run(self.encoder, self._embed(byte[:, None], cache.recent), cos, sin, cache.encoder)
+        cache.recent = torch.cat([cache.recent[:, 1:], byte[:, None]], 1)
         # the decoder reads the latent outputs so far (those of the patches closed before this one)
-        n = max(len(r) for r in cache.latent_out)
-        keys = torch.zeros(b, n, c.d_latent, device=h.device, dtype=h.dtype)
-        valid = torch.zeros(b, 1, 1, n, dtype=torch.bool, device=h.device)
-        for r, outs in enumerate(cache.latent_out):
-            keys[r, : len(outs)] = torch.stack(outs)
-            valid[r, :, :, : len(outs)] = True
-        x = h + self.read_latent(rms_norm(h), rms_norm(keys), valid)
-        logits = self._logits(self._local(self.decoder, x, cache.decoder))
+        x = self._read_latent(h, cache, None)
+        logits = self._logits(self._run(self.decoder, x, cos, sin, cache.decoder))
         # the entropy of the next byte's prediction decides whether this byte closes its patch
         ent = entropy_bits(self.entropy.decode(byte[:, None], cache.entropy)[:, -1])
         closes = boundary_rule(ent, cache.prev_entropy, c.patching, c.entropy_threshold)
-        cache.run += 1
-        if c.max_patch_len:
-            closes |= cache.run >= c.max_patch_len
         cache.prev_entropy = ent
-        for r in range(b):
-            cache.open[r].append(h[r, 0])
-            if closes[r]:
-                hr = torch.stack(cache.open[r])[None]  # [1, L, d]
-                patch = self._pool(hr, torch.zeros(1, hr.shape[1], dtype=torch.long, device=h.device), 1)
-                cache.latent_out[r].append(self._latent(patch, cache.latent[r])[0, 0])
-                cache.open[r] = []
-                cache.patches[r] += 1
-        cache.run = torch.where(closes, torch.zeros_like(cache.run), cache.run)
+        cache.open = grown(cache.open, 1, max(cache.run) + 1)
+        for r in range(byte.shape[0]):
+            cache.open[r, cache.run[r]] = h[r, 0]
+            cache.run[r] += 1
+        closing = set(closes.nonzero().flatten().tolist())  # the step's one sync
+        if c.max_patch_len:
+            closing |= {r for r, n in enumerate(cache.run) if n >= c.max_patch_len}
+        for r in sorted(closing):
+            self._close_patch(r, cache)
         cache.pos += 1
+        return logits
+
+    def _prefill(self, idx: torch.Tensor, cache: BLTCache) -> torch.Tensor:
+        """``decode`` of a prompt [B, t] into an empty cache: the forward pass's computation, run
+        through the caches, which it leaves with the patch the prompt ends in open."""
+        c = self.cfg
+        b, t = idx.shape
+        ent = entropy_bits(self.entropy.decode(idx, cache.entropy))
+        # whether bytes 0..t start patches; byte t's says whether the prompt's last byte closes its own
+        starts = patch_starts(F.pad(ent, (0, 1)), c.patching, c.entropy_threshold, c.max_patch_len)
+        patch = starts[:, :t].long().cumsum(1) - 1
+        cos, sin = cache.rope(0, t)
+        h = self._run(self.encoder, self._embed(idx, cache.recent), cos, sin, cache.encoder)
+        pooled = self._pool(h, patch, int(patch.max()) + 1)
+        cache.open = grown(cache.open, 1, t)
+        for r in range(b):
+            last_start = int(starts[r, :t].nonzero()[-1])
+            closed = int(patch[r, -1]) + int(starts[r, t])  # patches closed within the prompt
+            if closed:
+                self._latent_step(pooled[r : r + 1, :closed], r, cache)
+            if not starts[r, t]:
+                cache.run[r] = t - last_start
+                cache.open[r, : t - last_start] = h[r, last_start:]
+        reads = torch.arange(max(cache.outputs), device=idx.device)[None, None, :] <= patch[:, :, None]
+        x = self._read_latent(h, cache, reads)
+        logits = self._logits(self._run(self.decoder, x, cos, sin, cache.decoder))
+        cache.recent = torch.cat([cache.recent, idx], 1)[:, t:]
+        cache.prev_entropy = ent[:, -1]
+        cache.pos = t
         return logits
 
     # ------------------------------------------------------------ accounting
