@@ -31,10 +31,15 @@ pub const LN10: f64 = 2.302585093;
 
 /// `x` rounded to [`DIGITS`] significant digits.
 pub fn round(x: f64) -> f64 {
+    round_to(x, DIGITS)
+}
+
+/// `x` rounded to `digits` significant digits (at most 17, what an f64 holds).
+pub fn round_to(x: f64, digits: usize) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    format!("{:.*e}", DIGITS - 1, x).parse().unwrap_or(x)
+    format!("{:.*e}", digits.clamp(1, 17) - 1, x).parse().unwrap_or(x)
 }
 
 /// The decimal leaf of `x`, rounded; an error for a value that is not finite.

@@ -7,7 +7,7 @@
 //! | `exp a`, `|a| > 1/2` | `(* (^ e n) (exp (- a n)))`, n the nearest integer | Taylor: `1 + r + r^2/2 + ...` |
 //! | `ln a`, a outside [0.7, 1.42] | `(+ (* k ln2) (ln (/ a 2^k)))` | `2 atanh t`, t = (a-1)/(a+1): `2 (t + t^3/3 + ...)` |
 //! | `sqrt a`, `|a - 1| > 0.02` | `(* s (sqrt (/ a (^ s 2))))`, s sqrt(a) to 3 digits | binomial: `1 + u/2 - u^2/8 + ...`, u = a - 1 |
-//! | `sin a`, `cos a`, `|a| > 0.79` | `(± (sin|cos) (- a (* q pi/2)))`, q the nearest integer | Taylor |
+//! | `sin a`, `cos a`, `|a| > 0.79` | `(± (sin|cos) (- a (* q pi/2)))`, q the nearest integer, pi/2 with a digit more for each digit of q | Taylor |
 //! | `tan a` | `(/ (sin a) (cos a))` | |
 //! | `log a` | `(/ (ln a) ln10)` | |
 //! | `(^ a 1/n)` | `(exp (/ (ln a) n))` | |
@@ -17,7 +17,7 @@
 //! [`SERIES_CUTOFF`]; the choice against Newton's iteration and unreduced
 //! series is measured in docs/results/2026-12-08-steps.md.
 
-use super::decimal::{leaf, E, HALF_PI, LN10, LN2, SERIES_CUTOFF};
+use super::decimal::{leaf, round_to, DIGITS, E, HALF_PI, LN10, LN2, SERIES_CUTOFF};
 use crate::engine::limits::charge;
 use crate::engine::{BinOp, Expr, Func};
 use crate::error::{Error, ErrorKind, Result};
@@ -156,7 +156,10 @@ pub fn method(f: Func, a: &Expr, x: f64) -> Result<Expr> {
         Func::Cos if x.abs() <= 0.79 => Ok(sum(taylor(x, 0, 2, true)?)),
         Func::Sin | Func::Cos => {
             let q = nearest(x / std::f64::consts::FRAC_PI_2)?;
-            let shift = if q == 1 { Expr::float(HALF_PI) } else { bin(BinOp::Mul, int(q), Expr::float(HALF_PI)) };
+            // q times pi/2 keeps 10 digits when pi/2 has one more for each digit of q
+            let digits = DIGITS + q.unsigned_abs().to_string().len() - 1;
+            let half_pi = if digits == DIGITS { HALF_PI } else { round_to(std::f64::consts::FRAC_PI_2, digits) };
+            let shift = if q == 1 { Expr::float(half_pi) } else { bin(BinOp::Mul, int(q), Expr::float(half_pi)) };
             let r = bin(BinOp::Sub, a.clone(), shift);
             // sin(r + q pi/2) and cos(r + q pi/2) by q mod 4
             let quarter = (q.rem_euclid(4) + if f == Func::Cos { 1 } else { 0 }) % 4;
@@ -194,7 +197,7 @@ mod tests {
     fn each_method_line_keeps_the_value() {
         for (f, x) in [(Func::Exp, 0.3), (Func::Exp, -2.75), (Func::Exp, 9.0), (Func::Ln, 5.0), (Func::Ln, 0.01), (Func::Ln, 1.2),
             (Func::Sqrt, 172.0), (Func::Sqrt, 1.01), (Func::Sqrt, 0.5), (Func::Sin, 0.7), (Func::Sin, 40.0), (Func::Cos, -4.0),
-            (Func::Cos, 0.2), (Func::Tan, 20.0), (Func::Log, 7.0)] {
+            (Func::Cos, 0.2), (Func::Tan, 20.0), (Func::Log, 7.0), (Func::Cos, 216.0), (Func::Sin, -9000.5)] {
             let a = Expr::float(x);
             let line = method(f, &a, x).unwrap();
             let want = value(&Expr::call(f, a.clone()));
@@ -202,6 +205,7 @@ mod tests {
         }
         assert_eq!(method(Func::Exp, &Expr::float(0.5), 0.5).unwrap().to_polish().matches("(^ 0.5").count(), 10);
         assert_eq!(method(Func::Sin, &Expr::int(2), 2.0).unwrap().to_polish(), "(cos (- 2 1.570796327))");
+        assert_eq!(method(Func::Cos, &Expr::int(216), 216.0).unwrap().to_polish(), "(neg (cos (- 216 (* 138 1.57079632679))))");
         assert_eq!(method(Func::Ln, &Expr::int(5), 5.0).unwrap().to_polish(), "(+ (* 2 0.6931471806) (ln (/ 5 4)))");
         assert_eq!(method(Func::Sqrt, &Expr::int(3), 3.0).unwrap().to_polish(), "(* 1.73 (sqrt (/ 3 (^ 1.73 2))))");
         assert!(method(Func::Ln, &Expr::int(0), 0.0).is_err());
