@@ -225,13 +225,22 @@ pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, 
     if p.level == 5 {
         return Ok((None, Precision::Exact));
     }
-    let lines = match steps::derivation(&p.input, &p.bindings) {
+    // a solve comes to the row's answer, its smallest root, and keeps one of the row's roots
+    let traced = match (p.level, answer.expected_result) {
+        (7, Some(root)) => steps::derivation_to_root(&p.input, &p.bindings, root),
+        _ => steps::derivation(&p.input, &p.bindings),
+    };
+    let lines = match traced {
         Ok(lines) => lines,
         // exact steps meet a value f64 evaluation misses: (ln (sin pi)) is ln 0, not -36.7
         Err(e) if e.kind == crate::ErrorKind::Domain => return Err(format!("{UNDEFINED}: {}", e.message)),
         Err(_) => return Ok((None, precision_without_trace(p, answer))),
     };
-    let precision = steps::check_derivation(&p.input, &p.bindings, &lines).map_err(|e| format!("the step trace: {}", e.message))?;
+    let checked = match &answer.solutions {
+        Some(roots) => steps::check_derivation_with_roots(&p.input, &p.bindings, &lines, roots),
+        None => steps::check_derivation(&p.input, &p.bindings, &lines),
+    };
+    let precision = checked.map_err(|e| format!("the step trace: {}", e.message))?;
     let last = lines.last().ok_or("an empty step trace")?;
     let want = answer.expected_result.ok_or("no expected_result for a step trace")?;
     match precision {

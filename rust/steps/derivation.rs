@@ -52,12 +52,15 @@ fn arithmetic(e: &Expr) -> bool {
     }
 }
 
-fn derivation_inner(problem: &Expr, bindings: &[(String, f64)]) -> Result<Vec<Expr>> {
+fn derivation_inner(problem: &Expr, bindings: &[(String, f64)], root: Option<f64>) -> Result<Vec<Expr>> {
     if let Some((equation, v)) = solve_parts(problem) {
         if root_step(problem).is_ok() {
             return trace(problem, bindings);
         }
-        let root = *solve(equation, v)?.first().ok_or_else(|| Error::invalid(format!("{problem} has no real root")))?;
+        let root = match root {
+            Some(r) => r,
+            None => *solve(equation, v)?.first().ok_or_else(|| Error::invalid(format!("{problem} has no real root")))?,
+        };
         return equation_trace(problem, v, root);
     }
     if parts(problem).is_some() {
@@ -72,24 +75,52 @@ fn derivation_inner(problem: &Expr, bindings: &[(String, f64)]) -> Result<Vec<Ex
     real_trace(problem)
 }
 
-/// The lines of solving `problem` step by step, its value last.
+/// The lines of solving `problem` step by step, its value last (a `solve`: its smallest real root).
 pub fn derivation(problem: &Expr, bindings: &[(String, f64)]) -> Result<Vec<Expr>> {
     with_budget(|| {
         check_limits(problem)?;
-        derivation_inner(problem, bindings)
+        derivation_inner(problem, bindings, None)
     })
 }
 
-fn check_line_inner(problem: &Expr, bindings: &[(String, f64)], before: &Expr, after: &Expr) -> Result<()> {
-    check_limits(before)?;
-    check_limits(after)?;
+/// [`derivation`] of a `solve` whose root to come to is known (the generator's
+/// answer: solving again would cost most of the trace's time).
+pub fn derivation_to_root(problem: &Expr, bindings: &[(String, f64)], root: f64) -> Result<Vec<Expr>> {
+    with_budget(|| {
+        check_limits(problem)?;
+        derivation_inner(problem, bindings, Some(root))
+    })
+}
+
+/// What checking a line needs to know of its problem, found once a trace.
+struct Context {
+    /// A `solve` with a linear equation: its lines are [`check_step`]'s.
+    linear: bool,
+    /// A `solve` that is not linear: the real roots its equation lines must keep.
+    roots: Option<Vec<f64>>,
+}
+
+fn context(problem: &Expr, roots: Option<&[f64]>) -> Result<Context> {
+    let Some((equation, v)) = solve_parts(problem) else { return Ok(Context { linear: false, roots: None }) };
+    if root_step(problem).is_ok() {
+        return Ok(Context { linear: true, roots: None });
+    }
+    let roots = match roots {
+        Some(r) => r.to_vec(),
+        None => super::equation::roots(equation, v)?,
+    };
+    Ok(Context { linear: false, roots: Some(roots) })
+}
+
+/// [`check_line`] with `before` and `after` within the engine's limits.
+fn check_line_inner(problem: &Expr, bindings: &[(String, f64)], before: &Expr, after: &Expr, cx: &Context) -> Result<()> {
     let first = before == problem;
     if let Some((_, v)) = solve_parts(problem) {
-        if root_step(problem).is_ok() {
+        if cx.linear {
             return check_step(before, after, &[]);
         }
-        if sides(before).is_some() {
-            return check_equation_step(before, after, v);
+        if let (Some(_), Some(roots)) = (sides(before), &cx.roots) {
+            return check_equation_step(before, after, v, roots);
         }
         return check_real_step(before, after);
     }
@@ -115,15 +146,35 @@ fn check_line_inner(problem: &Expr, bindings: &[(String, f64)], before: &Expr, a
 /// `problem` (`before` is `problem` itself for the first line): Ok, or an
 /// error that says what is wrong.
 pub fn check_line(problem: &Expr, bindings: &[(String, f64)], before: &Expr, after: &Expr) -> Result<()> {
-    with_budget(|| check_line_inner(problem, bindings, before, after))
+    with_budget(|| {
+        check_limits(before)?;
+        check_limits(after)?;
+        check_line_inner(problem, bindings, before, after, &context(problem, None)?)
+    })
 }
 
 /// Checks every line of a trace of `problem` and that it ends in a number;
 /// returns its precision. An error names the first line at fault (1-based).
 pub fn check_derivation(problem: &Expr, bindings: &[(String, f64)], lines: &[Expr]) -> Result<Precision> {
+    check_derivation_inner(problem, bindings, lines, None)
+}
+
+/// [`check_derivation`] of a `solve` whose real roots are known (the row's
+/// `solutions`): its equation lines must keep one of them.
+pub fn check_derivation_with_roots(problem: &Expr, bindings: &[(String, f64)], lines: &[Expr], roots: &[f64]) -> Result<Precision> {
+    check_derivation_inner(problem, bindings, lines, Some(roots))
+}
+
+fn check_derivation_inner(problem: &Expr, bindings: &[(String, f64)], lines: &[Expr], roots: Option<&[f64]>) -> Result<Precision> {
+    let cx = with_budget(|| {
+        check_limits(problem)?;
+        context(problem, roots)
+    })?;
     let mut before = problem;
     for (i, line) in lines.iter().enumerate() {
-        check_line(problem, bindings, before, line).map_err(|e| Error::new(e.kind, format!("line {}: {}", i + 1, e.message)))?;
+        // each line's limits are checked once, as the line after
+        with_budget(|| check_limits(line).and_then(|_| check_line_inner(problem, bindings, before, line, &cx)))
+            .map_err(|e| Error::new(e.kind, format!("line {}: {}", i + 1, e.message)))?;
         before = line;
     }
     if number(before).is_none() {

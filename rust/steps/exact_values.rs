@@ -35,7 +35,7 @@ fn linear_in_pi(e: &Expr) -> Option<(Q, Q)> {
 }
 
 /// `k` with `e == k*pi/12` exactly, `k` in 0..24 (the angle modulo 2pi).
-fn twelfths_of_pi(e: &Expr) -> Option<i128> {
+pub fn twelfths_of_pi(e: &Expr) -> Option<i128> {
     let (c0, c1) = linear_in_pi(e)?;
     let k = c1.mul(Q::int(12)).ok()?;
     (c0.is_zero() && k.is_int()).then(|| k.num.rem_euclid(24))

@@ -25,7 +25,7 @@ mod trace;
 
 pub use check::{check_step, sites, value, Path};
 pub use corrections::corrections;
-pub use derivation::{check_derivation, check_line, derivation, Precision};
+pub use derivation::{check_derivation, check_derivation_with_roots, check_line, derivation, derivation_to_root, Precision};
 pub use linear::root_step;
 pub use rational::Q;
 pub use rules::SMALL;

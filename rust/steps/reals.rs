@@ -19,7 +19,7 @@
 
 use super::check::{value, Path};
 use super::decimal::{self, has_decimal, leaf, SITE_TOL};
-use super::exact_values::{inverse_pair, of_rational, rational_root, trigonometric};
+use super::exact_values::{inverse_pair, of_rational, rational_root, trigonometric, twelfths_of_pi};
 use super::rational::Q;
 use super::rules::{node, op_of, rewrite, Op};
 use super::series::{method, root_method};
@@ -31,8 +31,27 @@ use crate::error::{Error, Result};
 /// Most lines of one trace (a level-4 trace takes 10-60).
 pub const MAX_LINES: usize = 1000;
 
+/// A number leaf (what [`number`] reads), without reading it.
+fn is_number(e: &Expr) -> bool {
+    matches!(e, Expr::Value(v) if !matches!(v, Value::Symbol(_)))
+}
+
 fn is_constant(e: &Expr) -> bool {
     matches!(e, Expr::Value(Value::Symbol(s)) if s == "pi" || s == "e")
+}
+
+/// Whether `e` is a site (what [`site`] rewrites), without rewriting it.
+fn is_site(e: &Expr) -> bool {
+    if is_constant(e) || inverse_pair(e).is_some() {
+        return true;
+    }
+    if let Expr::Function { func: Func::Sin | Func::Cos | Func::Tan, args } = e {
+        if twelfths_of_pi(&args[0]).is_some() {
+            return true;
+        }
+    }
+    let children = e.children();
+    !children.is_empty() && children.iter().all(|c| is_number(c))
 }
 
 /// The rewrite of `e` if `e` is a site, `None` if its inside holds the sites.
@@ -49,7 +68,7 @@ fn site(e: &Expr) -> Option<Result<Expr>> {
         return Some(Ok(a));
     }
     let children = e.children();
-    if children.is_empty() || !children.iter().all(|c| number(c).is_some()) {
+    if children.is_empty() || !children.iter().all(|c| is_number(c)) {
         return None;
     }
     Some(innermost(e, &children))
@@ -91,7 +110,7 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
 }
 
 fn collect(e: &Expr, path: &mut Path, out: &mut Vec<Path>) {
-    if site(e).is_some() {
+    if is_site(e) {
         out.push(path.clone());
         return;
     }
@@ -125,7 +144,7 @@ pub fn real_step(e: &Expr) -> Result<Expr> {
 pub fn real_trace(e: &Expr) -> Result<Vec<Expr>> {
     let mut lines = Vec::new();
     let mut tree = e.clone();
-    while number(&tree).is_none() {
+    while !is_number(&tree) {
         if lines.len() >= MAX_LINES {
             return Err(Error::invalid(format!("{e} takes more than {MAX_LINES} steps")));
         }
