@@ -279,3 +279,23 @@ fn no_step_trace_fails_its_checks() {
         assert!(answered > 300, "level {level}: {answered}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any candidate of any seed: its trace, when it has one, passes every check
+    /// (`step_trace`: each line a legal step, the last the row's answer within its precision).
+    #[test]
+    fn any_candidates_trace_passes_its_checks(seed in 0u64..1_000_000, index in 0u64..1_000_000, level in proptest::sample::select(vec![4u8, 6, 7])) {
+        use super::verify::{engine_answer, independent_check, step_trace, UNDEFINED};
+        let Some(p) = sample(level, &mut candidate_rng(seed, level, index)) else { return Ok(()) };
+        let Ok(answer) = engine_answer(&p) else { return Ok(()) };
+        if independent_check(&p, &answer).is_err() {
+            return Ok(());
+        }
+        match step_trace(&p, &answer) {
+            Ok(_) => {}
+            Err(e) => proptest::prop_assert!(e.starts_with(UNDEFINED), "{}: {e}", p.input.to_polish()),
+        }
+    }
+}
