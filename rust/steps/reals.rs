@@ -9,8 +9,9 @@
 //! 2. an operation whose operands are numbers: on integers and fractions the
 //!    exact rules of levels 1-3 ([`rewrite`](super::rules::rewrite)), a function
 //!    its exact value where it has one, else its numeric method
-//!    ([`method`](super::series::method)); with a decimal operand, the value
-//!    as a decimal of 10 digits;
+//!    ([`method`](super::series::method)), a power `p/q` as the `q`-th root to
+//!    the `p`-th power; with a decimal operand, the value as a decimal of 10
+//!    digits;
 //! 3. `pi` or `e` anywhere else: its decimal.
 //!
 //! A step is checked site by site: an exact rewrite must keep the value
@@ -84,6 +85,12 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
                 method(f, children[0], evaluate(children[0], &[])?)
             }
             Op::Func(Func::Floor | Func::Ceil) => Q::of_f64(x()?)?.leaf(),
+            // a root of a decimal goes by its method, like a root of a rational
+            Op::Bin(BinOp::Pow) if !has_decimal(children[1]) && number(children[1]).is_some_and(|q| q.is_ok_and(|q| !q.is_int())) => {
+                let q = number(children[1]).expect("checked")?;
+                let root = root_method(children[0], evaluate(children[0], &[])?, q.den as i64);
+                Ok(if q.num == 1 { root } else { Expr::bin(BinOp::Pow, root, Q::int(q.num).leaf()?) })
+            }
             _ => leaf(x()?),
         };
     }
@@ -98,7 +105,9 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
         Op::Bin(BinOp::Pow) if !args[1].is_int() => {
             let n = args[1].den;
             if args[1].num != 1 {
-                return Err(Error::invalid(format!("no step takes the power {}", args[1])));
+                // a^(p/q) = (a^(1/q))^p: the root first, then an integer power
+                let root = Expr::bin(BinOp::Pow, children[0].clone(), Q::new(1, n)?.leaf()?);
+                return Ok(Expr::bin(BinOp::Pow, root, Q::int(args[1].num).leaf()?));
             }
             match rational_root(args[0], n) {
                 Some(r) => r.leaf(),
@@ -216,6 +225,8 @@ mod tests {
         assert_eq!(lines("(+ 5 (^ (log (^ 10 1)) 2))"), ["(+ 5 (^ (log 10) 2))", "(+ 5 (^ 1 2))", "(+ 5 1)", "6"]);
         assert_eq!(lines("(- (floor (/ -4 7)) 3)"), ["(- (floor -4/7) 3)", "(- -1 3)", "-4"]);
         assert_eq!(lines("(^ 216 1/3)"), ["6"]);
+        assert_eq!(lines("(^ 4 3/2)"), ["(^ (^ 4 1/2) 3)", "(^ 2 3)", "8"]);
+        assert_eq!(lines("(^ 2.25 1/2)")[0], "(exp (/ (ln 2.25) 2))");
     }
 
     #[test]
