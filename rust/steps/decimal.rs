@@ -1,6 +1,8 @@
 //! The decimals of the approximate steps: a value no exact step reaches is
-//! written with [`DIGITS`] significant digits, and the constants a method
-//! uses are written the same way.
+//! written with [`DIGITS`] significant digits (a sum, difference or product of
+//! decimals exactly, when it has at most [`EXACT_DIGITS`], so that a
+//! subtraction of close numbers keeps the digits it has), and the constants a
+//! method uses are written the same way.
 //!
 //! Precision: a row whose trace writes no decimal is exact; one that does is
 //! answered within [`ROW_TOL`] (the brain's judge: `|got - want| <= tol *
@@ -50,6 +52,33 @@ pub fn leaf(x: f64) -> Result<Expr> {
     Ok(Expr::float(round(x)))
 }
 
+/// Most significant digits of a decimal written exactly (an f64 keeps 15).
+pub const EXACT_DIGITS: usize = 15;
+
+/// `x` exactly, when it is a decimal of at most [`EXACT_DIGITS`] significant digits.
+pub fn exact_decimal(q: super::rational::Q) -> Option<f64> {
+    // q = num / (2^a 5^b) is num * 2^(k-a) 5^(k-b) / 10^k, k = max(a, b)
+    let (mut den, mut twos, mut fives) = (q.den, 0u32, 0u32);
+    while den % 2 == 0 {
+        den /= 2;
+        twos += 1;
+    }
+    while den % 5 == 0 {
+        den /= 5;
+        fives += 1;
+    }
+    if den != 1 {
+        return None;
+    }
+    let k = twos.max(fives);
+    let scale = 2i128.checked_pow(k - twos)?.checked_mul(5i128.checked_pow(k - fives)?)?;
+    let mut n = q.num.checked_mul(scale)?.unsigned_abs();
+    while n % 10 == 0 && n > 0 {
+        n /= 10;
+    }
+    (n.to_string().len() <= EXACT_DIGITS).then(|| q.num as f64 / q.den as f64)
+}
+
 /// Whether the tree writes a decimal.
 pub fn has_decimal(e: &Expr) -> bool {
     match e {
@@ -79,5 +108,10 @@ mod tests {
         assert!(leaf(f64::NAN).is_err());
         assert!(within(1.0000005, 1.0, ROW_TOL) && !within(1.000002, 1.0, ROW_TOL));
         assert!(within(0.0000005, 0.0, ROW_TOL), "absolute below 1");
+        use super::super::rational::Q;
+        assert_eq!(exact_decimal(Q::new(-109955742875643, 10_000_000_000_000).unwrap()), Some(-10.9955742875643));
+        assert_eq!(exact_decimal(Q::new(3, 8).unwrap()), Some(0.375));
+        assert_eq!(exact_decimal(Q::new(1, 3).unwrap()), None);
+        assert_eq!(exact_decimal(Q::new(1234567890123456, 1000).unwrap()), None, "16 digits");
     }
 }

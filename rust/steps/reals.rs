@@ -85,6 +85,18 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
                 method(f, children[0], evaluate(children[0], &[])?)
             }
             Op::Func(Func::Floor | Func::Ceil) => Q::of_f64(x()?)?.leaf(),
+            Op::Bin(b @ (BinOp::Add | BinOp::Sub | BinOp::Mul)) => {
+                let (p, q) = (number(children[0]).expect("a number")?, number(children[1]).expect("a number")?);
+                let exact = match b {
+                    BinOp::Add => p.add(q),
+                    BinOp::Sub => p.sub(q),
+                    _ => p.mul(q),
+                };
+                match exact.ok().and_then(decimal::exact_decimal) {
+                    Some(v) => Ok(Expr::float(v)),
+                    None => leaf(x()?),
+                }
+            }
             // a root of a decimal goes by its method, like a root of a rational
             Op::Bin(BinOp::Pow) if !has_decimal(children[1]) && number(children[1]).is_some_and(|q| q.is_ok_and(|q| !q.is_int())) => {
                 let q = number(children[1]).expect("checked")?;
@@ -240,6 +252,16 @@ mod tests {
         assert_eq!(l[1], "(+ 8 (/ (* 1.73 (sqrt (/ 3 (^ 1.73 2)))) 2))");
         let last: f64 = l.last().unwrap().parse().unwrap();
         assert!((last - 8.86602540378444).abs() < 1e-8, "{l:?}");
+    }
+
+    #[test]
+    fn a_reduction_near_a_pole_keeps_its_digits() {
+        // -11 is 0.0044 from -7 pi/2: pi/2 gets 3 more digits, the product and difference stay exact
+        let l = lines("(tan -11)");
+        assert_eq!(l[1], "(/ (cos (- -11 (* -7 1.570796326795))) (neg (sin (- -11 (* -7 1.570796326795)))))");
+        assert_eq!(l[2], "(/ (cos (- -11 -10.995574287565)) (neg (sin (- -11 -10.995574287565))))");
+        let last: f64 = l.last().unwrap().parse().unwrap();
+        assert!(((last - (-11f64).tan()) / (-11f64).tan()).abs() < 1e-8, "{l:?}");
     }
 
     #[test]

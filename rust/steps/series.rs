@@ -156,8 +156,11 @@ pub fn method(f: Func, a: &Expr, x: f64) -> Result<Expr> {
         Func::Cos if x.abs() <= 0.79 => Ok(sum(taylor(x, 0, 2, true)?)),
         Func::Sin | Func::Cos => {
             let q = nearest(x / std::f64::consts::FRAC_PI_2)?;
-            // q times pi/2 keeps 10 digits when pi/2 has one more for each digit of q
-            let digits = DIGITS + q.unsigned_abs().to_string().len() - 1;
+            // r = x - q pi/2 keeps 10 digits when pi/2 has one more for each digit of q
+            // and for each digit r loses to x in the subtraction (x near a multiple of pi/2)
+            let r = x - q as f64 * std::f64::consts::FRAC_PI_2;
+            let lost = if r == 0.0 { 0 } else { (x.abs() / r.abs()).log10().floor().max(0.0) as usize };
+            let digits = DIGITS + q.unsigned_abs().to_string().len() - 1 + lost;
             let half_pi = if digits == DIGITS { HALF_PI } else { round_to(std::f64::consts::FRAC_PI_2, digits) };
             let shift = if q == 1 { Expr::float(half_pi) } else { bin(BinOp::Mul, int(q), Expr::float(half_pi)) };
             let r = bin(BinOp::Sub, a.clone(), shift);
@@ -205,7 +208,7 @@ mod tests {
         }
         assert_eq!(method(Func::Exp, &Expr::float(0.5), 0.5).unwrap().to_polish().matches("(^ 0.5").count(), 10);
         assert_eq!(method(Func::Sin, &Expr::int(2), 2.0).unwrap().to_polish(), "(cos (- 2 1.570796327))");
-        assert_eq!(method(Func::Cos, &Expr::int(216), 216.0).unwrap().to_polish(), "(neg (cos (- 216 (* 138 1.57079632679))))");
+        assert_eq!(method(Func::Cos, &Expr::int(216), 216.0).unwrap().to_polish(), "(neg (cos (- 216 (* 138 1.5707963267949))))");
         assert_eq!(method(Func::Ln, &Expr::int(5), 5.0).unwrap().to_polish(), "(+ (* 2 0.6931471806) (ln (/ 5 4)))");
         assert_eq!(method(Func::Sqrt, &Expr::int(3), 3.0).unwrap().to_polish(), "(* 1.73 (sqrt (/ 3 (^ 1.73 2))))");
         assert!(method(Func::Ln, &Expr::int(0), 0.0).is_err());
