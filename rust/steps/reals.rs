@@ -86,13 +86,17 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
             }
             Op::Func(Func::Floor | Func::Ceil) => Q::of_f64(x()?)?.leaf(),
             Op::Bin(b @ (BinOp::Add | BinOp::Sub | BinOp::Mul)) => {
-                let (p, q) = (number(children[0]).expect("a number")?, number(children[1]).expect("a number")?);
-                let exact = match b {
-                    BinOp::Add => p.add(q),
-                    BinOp::Sub => p.sub(q),
-                    _ => p.mul(q),
+                // exactly when the decimals' rationals fit i128, else rounded
+                let exact = || -> Option<Q> {
+                    let (p, q) = (number(children[0])?.ok()?, number(children[1])?.ok()?);
+                    match b {
+                        BinOp::Add => p.add(q),
+                        BinOp::Sub => p.sub(q),
+                        _ => p.mul(q),
+                    }
+                    .ok()
                 };
-                match exact.ok().and_then(decimal::exact_decimal) {
+                match exact().and_then(decimal::exact_decimal) {
                     Some(v) => Ok(Expr::float(v)),
                     None => leaf(x()?),
                 }
@@ -239,6 +243,7 @@ mod tests {
         assert_eq!(lines("(^ 216 1/3)"), ["6"]);
         assert_eq!(lines("(^ 4 3/2)"), ["(^ (^ 4 1/2) 3)", "(^ 2 3)", "8"]);
         assert_eq!(lines("(^ 2.25 1/2)")[0], "(exp (/ (ln 2.25) 2))");
+        assert_eq!(lines("(* 1.5e-30 2.5e-20)"), ["3.75e-50"], "past i128: rounded, not an error");
     }
 
     #[test]
