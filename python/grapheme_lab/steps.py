@@ -17,6 +17,14 @@ value, or by a rewrite a first-level row teaches (over integers, a split product
 remainder through its quotient, a quotient cancelled through Euclid's gcd); a row with
 bindings is first substituted, and a linear ``solve`` first has its root written as
 arithmetic. Numbers are exact. Bad input raises :class:`grapheme_lab.GraphemeError`.
+
+Every level with steps (1-4, 6, 7) goes through :func:`derivation` and
+:func:`check_derivation`; irrational values are reached through 10-digit decimals:
+
+>>> steps.derivation("(sin (/ pi 6))")
+['1/2']
+>>> steps.derivation("(solve (= (exp (+ x 3)) 5) x)")[:3]
+['(= (+ x 3) (ln 5))', '(= x (- (ln 5) 3))', '(- (ln 5) 3)']
 """
 
 from __future__ import annotations
