@@ -21,7 +21,10 @@ def test_rows_follow_the_schema(lv):
     for i, row in enumerate(rows):
         keys = list(row)
         assert keys[: len(FIELDS)] == FIELDS
-        assert keys[len(FIELDS) :] == (["solutions"] if lv == 7 else [])
+        # then solutions (level 7), precision (every row), steps (rows with a trace)
+        rest = (["solutions"] if lv == 7 else []) + ["precision"]
+        assert keys[len(FIELDS) :] in (rest, rest + ["steps"])
+        assert row["precision"] == "exact" or row["precision"] == 1e-6
         assert row["id"] == f"L{lv}-{i + 1:05d}"
         assert row["level"] == lv
         assert isinstance(row["input_expr"], dict)
