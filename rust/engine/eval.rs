@@ -54,6 +54,13 @@ pub fn evaluate(e: &Expr, bindings: &[(String, f64)]) -> Result<f64> {
     })
 }
 
+/// [`evaluate`] of a tree with no free symbol that is already within the
+/// engine's limits (a subtree of a checked tree), without walking it for them
+/// again: the step checks evaluate every site of every line this way.
+pub(crate) fn evaluate_within_limits(e: &Expr) -> Result<f64> {
+    with_budget(|| Ok(eval(e, &Env { bindings: &[], point: None })?.to_f64()))
+}
+
 /// [`evaluate`] on text; an error also gives the byte position of the
 /// innermost subexpression at fault.
 pub fn evaluate_text(text: &str, bindings: &[(String, f64)]) -> Result<f64> {

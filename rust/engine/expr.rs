@@ -356,7 +356,10 @@ impl Expr {
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
 pub fn check_limits(e: &Expr) -> Result<()> {
-    let mut stack = vec![(e, 1usize)];
+    // one allocation a call, none a node (the step checks call this on every line);
+    // children pushed in order, as `children()` gives them
+    let mut stack = Vec::with_capacity(64);
+    stack.push((e, 1usize));
     let mut nodes = 0usize;
     while let Some((node, depth)) = stack.pop() {
         nodes += 1;
@@ -371,8 +374,14 @@ pub fn check_limits(e: &Expr) -> Result<()> {
                 MAX_NODES * 2
             )));
         }
-        for c in node.children() {
-            stack.push((c, depth + 1));
+        match node {
+            Expr::Value(_) => {}
+            Expr::BinOp { left, right, .. } => {
+                stack.push((left, depth + 1));
+                stack.push((right, depth + 1));
+            }
+            Expr::UnaryOp { operand, .. } => stack.push((operand, depth + 1)),
+            Expr::Function { args, .. } => stack.extend(args.iter().map(|c| (c, depth + 1))),
         }
     }
     Ok(())

@@ -106,22 +106,37 @@ pub fn trigonometric(f: Func, arg: &Expr) -> Option<Result<Expr>> {
 
 /// A tree with no free symbol and no decimal: something a step can bring to a value.
 fn closed(e: &Expr) -> bool {
-    e.symbols().is_empty() && !super::decimal::has_decimal(e)
+    // one walk, no allocation (is_site asks this of every ln and exp of every line)
+    match e {
+        Expr::Value(Value::Symbol(s)) => s == "pi" || s == "e",
+        Expr::Value(v) => !matches!(v, Value::Float(_)),
+        _ => super::decimal::kids(e).all(closed),
+    }
+}
+
+/// What [`inverse_pair`] rewrites `e` into, borrowed: `Some(Some(a))` for `a`, `Some(None)` for 1.
+fn inverse_pair_ref(e: &Expr) -> Option<Option<&Expr>> {
+    let Expr::Function { func, args } = e else { return None };
+    let inner = args.first()?;
+    match (func, inner) {
+        (Func::Ln, Expr::Function { func: Func::Exp, args }) if closed(&args[0]) => Some(Some(&args[0])),
+        (Func::Ln, Expr::BinOp { op: BinOp::Pow, left, right }) if matches!(&**left, Expr::Value(Value::Symbol(s)) if s == "e") && closed(right) => {
+            Some(Some(&**right))
+        }
+        (Func::Ln, Expr::Value(Value::Symbol(s))) if s == "e" => Some(None),
+        (Func::Exp, Expr::Function { func: Func::Ln, args }) if closed(&args[0]) => Some(Some(&args[0])),
+        _ => None,
+    }
+}
+
+/// Whether [`inverse_pair`] rewrites `e`, without building the rewrite.
+pub fn is_inverse_pair(e: &Expr) -> bool {
+    inverse_pair_ref(e).is_some()
 }
 
 /// `(ln (exp a))`, `(ln (^ e a))`, `(ln e)` -> `a` (`1`); `(exp (ln a))` -> `a`.
 pub fn inverse_pair(e: &Expr) -> Option<Expr> {
-    let Expr::Function { func, args } = e else { return None };
-    let inner = args.first()?;
-    match (func, inner) {
-        (Func::Ln, Expr::Function { func: Func::Exp, args }) if closed(&args[0]) => Some(args[0].clone()),
-        (Func::Ln, Expr::BinOp { op: BinOp::Pow, left, right }) if **left == Expr::sym("e") && closed(right) => {
-            Some((**right).clone())
-        }
-        (Func::Ln, Expr::Value(Value::Symbol(s))) if s == "e" => Some(Expr::int(1)),
-        (Func::Exp, Expr::Function { func: Func::Ln, args }) if closed(&args[0]) => Some(args[0].clone()),
-        _ => None,
-    }
+    inverse_pair_ref(e).map(|a| a.map_or_else(|| Expr::int(1), Expr::clone))
 }
 
 /// The integer `r` with `r^n == x`, if there is one (x >= 0).

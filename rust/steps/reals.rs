@@ -18,14 +18,15 @@
 //! exactly, an approximate one (a decimal, a method) within
 //! [`SITE_TOL`](super::decimal::SITE_TOL).
 
-use super::check::{value, Path};
+use super::check::value;
 use super::decimal::{self, has_decimal, kids, leaf, SITE_TOL};
-use super::exact_values::{inverse_pair, of_rational, rational_root, trigonometric, twelfths_of_pi};
+use super::exact_values::{inverse_pair, is_inverse_pair, of_rational, rational_root, trigonometric, twelfths_of_pi};
 use super::rational::Q;
-use super::rules::{node, op_of, rewrite, Op};
+use super::rules::{op_of, rewrite, Op};
 use super::series::{method, root_method};
 use super::trace::number;
 use crate::engine::limits::charge;
+use crate::engine::eval::evaluate_within_limits;
 use crate::engine::{evaluate, BinOp, Expr, Func, Value};
 use crate::error::{Error, Result};
 
@@ -43,7 +44,7 @@ fn is_constant(e: &Expr) -> bool {
 
 /// Whether `e` is a site (what [`site`] rewrites), without rewriting it.
 fn is_site(e: &Expr) -> bool {
-    if is_constant(e) || inverse_pair(e).is_some() {
+    if is_constant(e) || is_inverse_pair(e) {
         return true;
     }
     if let Expr::Function { func: Func::Sin | Func::Cos | Func::Tan, args } = e {
@@ -58,7 +59,7 @@ fn is_site(e: &Expr) -> bool {
 /// The rewrite of `e` if `e` is a site, `None` if its inside holds the sites.
 fn site(e: &Expr) -> Option<Result<Expr>> {
     if is_constant(e) {
-        return Some(leaf(if e == &Expr::sym("pi") { decimal::PI } else { decimal::E }));
+        return Some(leaf(if matches!(e, Expr::Value(Value::Symbol(s)) if s == "pi") { decimal::PI } else { decimal::E }));
     }
     if let Expr::Function { func: f @ (Func::Sin | Func::Cos | Func::Tan), args } = e {
         if let Some(v) = trigonometric(*f, &args[0]) {
@@ -134,79 +135,89 @@ fn innermost(e: &Expr, children: &[&Expr]) -> Result<Expr> {
     }
 }
 
-fn collect(e: &Expr, path: &mut Path, out: &mut Vec<Path>) {
-    if is_site(e) {
-        out.push(path.clone());
-        return;
-    }
-    for (i, c) in kids(e).enumerate() {
-        path.push(i);
-        collect(c, path, out);
-        path.pop();
-    }
-}
-
-/// The paths of the sites of a step of `e`, in prefix order.
-pub fn real_sites(e: &Expr) -> Vec<Path> {
-    let mut out = Vec::new();
-    collect(e, &mut vec![], &mut out);
-    out
-}
-
 /// One step: every site rewritten.
 pub fn real_step(e: &Expr) -> Result<Expr> {
     charge(1)?;
     if let Some(r) = site(e) {
         return r;
     }
-    match op_of(e) {
-        None => Ok(e.clone()),
-        Some(op) => Ok(node(op, kids(e).map(real_step).collect::<Result<Vec<_>>>()?)),
-    }
+    // the node rebuilt over its children's steps, without a vector for a binary or unary one
+    Ok(match e {
+        Expr::Value(_) => e.clone(),
+        Expr::BinOp { op, left, right } => {
+            let l = real_step(left)?;
+            Expr::bin(*op, l, real_step(right)?)
+        }
+        Expr::UnaryOp { operand, .. } => Expr::neg(real_step(operand)?),
+        Expr::Function { func, args } => Expr::func(*func, args.iter().map(real_step).collect::<Result<Vec<_>>>()?),
+    })
 }
 
 /// The lines from `e` to a number leaf (none when `e` is one).
 pub fn real_trace(e: &Expr) -> Result<Vec<Expr>> {
-    let mut lines = Vec::new();
-    let mut tree = e.clone();
-    while !is_number(&tree) {
+    let mut lines: Vec<Expr> = Vec::new();
+    if is_number(e) {
+        return Ok(lines);
+    }
+    // each step reads the line before it in place: no copy of a line
+    lines.push(real_step(e)?);
+    while !is_number(lines.last().expect("a line")) {
         if lines.len() >= MAX_LINES {
             return Err(Error::invalid(format!("{e} takes more than {MAX_LINES} steps")));
         }
-        tree = real_step(&tree)?;
-        lines.push(tree.clone());
+        let next = real_step(lines.last().expect("a line"))?;
+        lines.push(next);
     }
     Ok(lines)
 }
 
-/// Whether a rewrite writes only exact numbers (no decimal, function or constant).
-fn exact_claim(e: &Expr) -> bool {
+/// The exact value of a rewrite that writes only exact numbers (no decimal,
+/// function or constant); `None` for any other.
+fn exact_claim(e: &Expr) -> Option<Q> {
     // value() fails on a symbol (pi, e) and on a function of the reals
-    !has_decimal(e) && value(e).is_ok()
-}
-
-/// Whether `after` is one legal step of `before`: Ok, or an error that says which part is wrong.
-pub fn check_real_step(before: &Expr, after: &Expr) -> Result<()> {
-    let sites = real_sites(before);
-    if sites.is_empty() {
-        return Err(Error::invalid(format!("{before} has nothing a step rewrites")));
+    if has_decimal(e) {
+        return None;
     }
-    compare(before, after, &sites, &mut vec![])
+    value(e).ok()
 }
 
-fn compare(b: &Expr, a: &Expr, sites: &[Path], path: &mut Path) -> Result<()> {
+/// Whether `e` holds a site (found from the root down, as a step finds them).
+fn has_site(e: &Expr) -> bool {
+    is_site(e) || kids(e).any(has_site)
+}
+
+/// Whether `after` is one legal step of `before`: Ok, or an error that says
+/// which part is wrong. Both trees must be within the engine's limits (a
+/// trace's lines are checked for them once each): the sites are evaluated
+/// without walking them for limits again.
+pub fn check_real_step(before: &Expr, after: &Expr) -> Result<()> {
+    // the sites are found as the walk meets them, from the root down, as a step finds them
+    let mut sites = 0;
+    let nothing = || Err(Error::invalid(format!("{before} has nothing a step rewrites")));
+    match compare(before, after, &mut sites) {
+        Ok(()) if sites == 0 => nothing(),
+        Err(_) if sites == 0 && !has_site(before) => nothing(),
+        r => r,
+    }
+}
+
+fn compare(b: &Expr, a: &Expr, sites: &mut usize) -> Result<()> {
     charge(1)?;
     let illegal = |why: String| Err(Error::invalid(format!("{a} is not a step of {b}: {why}")));
-    if sites.iter().any(|s| s == path) {
+    if is_site(b) {
+        *sites += 1;
         if a == b {
             return illegal("it is not rewritten".into());
         }
-        if exact_claim(b) && exact_claim(a) {
-            let (want, got) = (value(b)?, value(a)?);
-            return if want == got { Ok(()) } else { illegal(format!("its value is {got}, not {want}")) };
+        let exact_a = std::cell::OnceCell::new();
+        let exact_a = || *exact_a.get_or_init(|| exact_claim(a));
+        if let Some(want) = exact_claim(b) {
+            if let Some(got) = exact_a() {
+                return if want == got { Ok(()) } else { illegal(format!("its value is {got}, not {want}")) };
+            }
         }
-        let (want, got) = (evaluate(b, &[])?, evaluate(a, &[])?);
-        let tol = if exact_claim(a) { 1e-12 } else { SITE_TOL };
+        let (want, got) = (evaluate_within_limits(b)?, evaluate_within_limits(a)?);
+        let tol = if exact_a().is_some() { 1e-12 } else { SITE_TOL };
         return if decimal::within(got, want, tol) { Ok(()) } else { illegal(format!("its value is {got}, not {want}")) };
     }
     let same_head = match (b, a) {
@@ -216,10 +227,8 @@ fn compare(b: &Expr, a: &Expr, sites: &[Path], path: &mut Path) -> Result<()> {
     if !same_head {
         return illegal("it changes more than what the step rewrites".into());
     }
-    for (i, (x, y)) in kids(b).zip(kids(a)).enumerate() {
-        path.push(i);
-        compare(x, y, sites, path)?;
-        path.pop();
+    for (x, y) in kids(b).zip(kids(a)) {
+        compare(x, y, sites)?;
     }
     Ok(())
 }
