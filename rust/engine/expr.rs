@@ -320,12 +320,19 @@ impl Expr {
 
     /// True when the symbol `var` occurs in the tree.
     pub fn contains_symbol(&self, var: &str) -> bool {
-        let mut stack = vec![self];
+        // iterative (the tree may be deeper than the limits), one allocation a call, none a node
+        let mut stack = Vec::with_capacity(32);
+        stack.push(self);
         while let Some(e) = stack.pop() {
             match e {
                 Expr::Value(Value::Symbol(s)) if s == var => return true,
                 Expr::Value(_) => {}
-                _ => stack.extend(e.children()),
+                Expr::BinOp { left, right, .. } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                Expr::UnaryOp { operand, .. } => stack.push(operand),
+                Expr::Function { args, .. } => stack.extend(args.iter()),
             }
         }
         false
@@ -356,35 +363,33 @@ impl Expr {
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
 pub fn check_limits(e: &Expr) -> Result<()> {
-    // one allocation a call, none a node (the step checks call this on every line);
-    // children pushed in order, as `children()` gives them
-    let mut stack = Vec::with_capacity(64);
-    stack.push((e, 1usize));
-    let mut nodes = 0usize;
-    while let Some((node, depth)) = stack.pop() {
-        nodes += 1;
+    // Recursion no deeper than MAX_TREE_DEPTH + 1 (deeper fails), and no allocation (the step
+    // checks call this on every line). The nodes are visited in the order of a stack that pushes
+    // the children in order (the last child first), so the error a tree gets is the same.
+    fn visit(node: &Expr, depth: usize, nodes: &mut usize) -> Result<()> {
+        *nodes += 1;
         if depth > MAX_TREE_DEPTH {
             return Err(Error::limit(format!(
                 "expression nested deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
-        if nodes > MAX_NODES * 2 {
+        if *nodes > MAX_NODES * 2 {
             return Err(Error::limit(format!(
                 "expression has more than {} nodes",
                 MAX_NODES * 2
             )));
         }
         match node {
-            Expr::Value(_) => {}
+            Expr::Value(_) => Ok(()),
             Expr::BinOp { left, right, .. } => {
-                stack.push((left, depth + 1));
-                stack.push((right, depth + 1));
+                visit(right, depth + 1, nodes)?;
+                visit(left, depth + 1, nodes)
             }
-            Expr::UnaryOp { operand, .. } => stack.push((operand, depth + 1)),
-            Expr::Function { args, .. } => stack.extend(args.iter().map(|c| (c, depth + 1))),
+            Expr::UnaryOp { operand, .. } => visit(operand, depth + 1, nodes),
+            Expr::Function { args, .. } => args.iter().rev().try_for_each(|c| visit(c, depth + 1, nodes)),
         }
     }
-    Ok(())
+    visit(e, 1, &mut 0)
 }
 
 /// The error with the node that raised it named once, at the innermost level.
