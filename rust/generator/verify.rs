@@ -211,6 +211,18 @@ fn precision_without_trace(p: &Problem, answer: &Answer) -> Precision {
     if exact { Precision::Exact } else { Precision::Within(decimal::ROW_TOL) }
 }
 
+/// Whether `e` holds a symbol other than the constants `pi` and `e` (what
+/// `e.symbols()` tells, without collecting them).
+fn has_free_symbol(e: &Expr) -> bool {
+    match e {
+        Expr::Value(Value::Symbol(s)) => !engine::expr::CONSTANTS.contains(&s.as_str()),
+        Expr::Value(_) => false,
+        Expr::BinOp { left, right, .. } => has_free_symbol(left) || has_free_symbol(right),
+        Expr::UnaryOp { operand, .. } => has_free_symbol(operand),
+        Expr::Function { args, .. } => args.iter().any(has_free_symbol),
+    }
+}
+
 /// How [`step_trace`] rejects a problem its exact steps find undefined.
 pub const UNDEFINED: &str = "the steps find the problem undefined";
 
@@ -252,8 +264,9 @@ pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, 
             }
         }
         Precision::Within(tol) => {
-            for line in lines.iter().filter(|l| l.symbols().is_empty() && !matches!(l, Expr::BinOp { op: BinOp::Eq, .. })) {
-                let got = engine::evaluate(line, &[]).map_err(|e| format!("a line of the trace, {line}: {}", e.message))?;
+            for line in lines.iter().filter(|l| !has_free_symbol(l) && !matches!(l, Expr::BinOp { op: BinOp::Eq, .. })) {
+                // check_derivation has checked every line against the engine's limits
+                let got = engine::eval::evaluate_within_limits(line).map_err(|e| format!("a line of the trace, {line}: {}", e.message))?;
                 if !decimal::within(got, want, tol) {
                     return Err(format!("the step line {line} is worth {got}, not the answer {want} within {tol}"));
                 }
