@@ -8,7 +8,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use grapheme_lab::engine::parse;
 use grapheme_lab::generator::{generate_level, LevelConfig};
-use grapheme_lab::steps::{check_step, trace};
+use grapheme_lab::steps::{check_derivation_with_roots, derivation_to_root};
 
 const ROWS: u64 = 1000;
 
@@ -30,20 +30,17 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("step traces of 1000 rows, 1 thread");
     group.sample_size(10);
     group.throughput(Throughput::Elements(ROWS));
-    for level in [1u8, 2, 3, 7] {
+    for level in [1u8, 2, 3, 4, 6, 7] {
         let rows = generate_level(LevelConfig::new(level, ROWS, 0), 1).unwrap();
-        let problems: Vec<_> = rows.iter().map(|r| (parse(&r.row.input_polish).unwrap(), r.row.bindings.clone())).collect();
+        let problems: Vec<_> = rows.iter().map(|r| (parse(&r.row.input_polish).unwrap(), r.row.bindings.clone(), r.row.expected_result, r.row.solutions.clone())).collect();
         group.bench_with_input(BenchmarkId::new("level", level), &problems, |b, problems| {
             b.iter(|| {
                 let mut lines_checked = 0;
-                for (input, bindings) in problems {
-                    let Ok(lines) = trace(input, bindings) else { continue };
-                    let mut before = input;
-                    for (i, line) in lines.iter().enumerate() {
-                        check_step(before, line, if i == 0 { bindings } else { &[] }).unwrap();
-                        before = line;
-                        lines_checked += 1;
-                    }
+                for (input, bindings, answer, roots) in problems {
+                    // as the generator calls them: a solve with its answer and roots
+                    let Ok(lines) = derivation_to_root(input, bindings, answer.unwrap_or(f64::NAN)) else { continue };
+                    check_derivation_with_roots(input, bindings, &lines, roots.as_deref().unwrap_or(&[])).unwrap();
+                    lines_checked += lines.len();
                 }
                 lines_checked
             })

@@ -21,10 +21,12 @@ def test_rows_follow_the_schema(lv):
     for i, row in enumerate(rows):
         keys = list(row)
         assert keys[: len(FIELDS)] == FIELDS
-        extra = (["solutions"] if lv == 7 else []) + (["steps"] if "steps" in row else [])
-        assert keys[len(FIELDS) :] == extra
+        # then solutions (level 7), precision (every row), steps (rows with a trace)
+        rest = (["solutions"] if lv == 7 else []) + ["precision"]
+        assert keys[len(FIELDS) :] in (rest, rest + ["steps"])
+        assert row["precision"] == "exact" or row["precision"] == 1e-6
         if "steps" in row:  # a trace of Polish lines, the value last
-            assert lv in (1, 2, 3, 7) and row["steps"] and all(isinstance(x, str) for x in row["steps"])
+            assert lv != 5 and row["steps"] and all(isinstance(x, str) for x in row["steps"])
         assert row["id"] == f"L{lv}-{i + 1:05d}"
         assert row["level"] == lv
         assert isinstance(row["input_expr"], dict)

@@ -17,6 +17,14 @@ value, or by a rewrite a first-level row teaches (over integers, a split product
 remainder through its quotient, a quotient cancelled through Euclid's gcd); a row with
 bindings is first substituted, and a linear ``solve`` first has its root written as
 arithmetic. Numbers are exact. Bad input raises :class:`grapheme_lab.GraphemeError`.
+
+Every level with steps (1-4, 6, 7) goes through :func:`derivation` and
+:func:`check_derivation`; irrational values are reached through 10-digit decimals:
+
+>>> steps.derivation("(sin (/ pi 6))")
+['1/2']
+>>> steps.derivation("(solve (= (exp (+ x 3)) 5) x)")[:3]
+['(= (+ x 3) (ln 5))', '(= x (- (ln 5) 3))', '(- (ln 5) 3)']
 """
 
 from __future__ import annotations
@@ -26,13 +34,28 @@ from collections.abc import Sequence
 from grapheme_lab import _core
 from grapheme_lab.engine import Bindings, ExprLike, _bindings
 
-__all__ = ["OPERATORS", "CONSTANTS", "trace", "step", "sites", "check_step", "corrections"]
+__all__ = [
+    "OPERATORS",
+    "CONSTANTS",
+    "ROW_TOL",
+    "trace",
+    "step",
+    "sites",
+    "check_step",
+    "corrections",
+    "derivation",
+    "check_line",
+    "check_derivation",
+]
 
 #: Every operator and function the engine knows, with its arity as the curriculum writes
 #: it, in a fixed order (the brain's token ids follow it).
 OPERATORS: dict[str, int] = dict(_core.ENGINE_OPERATORS)
 #: The constants the engine knows by name.
 CONSTANTS: tuple[str, ...] = tuple(_core.ENGINE_CONSTANTS)
+#: The tolerance of an answer reached through decimals (relative, absolute below 1):
+#: a row's ``precision`` is "exact" or this number.
+ROW_TOL: float = float(_core.STEPS_ROW_TOL)
 
 
 def trace(expr: ExprLike, bindings: Bindings = None) -> list[str]:
@@ -62,3 +85,28 @@ def corrections(lines: Sequence[str], miss: int) -> list[list[str]]:
     """Chains that recover from a quotient off by ``miss`` in a trace: each written-out
     remainder's, and the first Euclid step's, each followed by its own reduction."""
     return _core.steps_corrections(list(lines), int(miss))
+
+
+def derivation(problem: ExprLike, bindings: Bindings = None) -> list[str]:
+    """The lines of solving ``problem`` step by step, its value last, for every level with
+    steps: arithmetic (1-3), functions of numbers (4: exact values, else a reduction and a
+    series in 10-digit decimals), ``(integrate f x a b)`` (6: the antiderivative, then
+    ``F(b) - F(a)``), ``(solve ...)`` (7: the root as arithmetic for a linear equation,
+    else isolate-and-invert or the quadratic formula, to the smallest root). Raises
+    GraphemeError for a problem with no trace (a derivative, an integrand with no closed
+    antiderivative, a cubic)."""
+    return _core.steps_derivation(problem, _bindings(bindings))
+
+
+def check_line(problem: ExprLike, before: ExprLike, after: ExprLike, bindings: Bindings = None) -> None:
+    """Raise GraphemeError unless ``after`` is one legal step after the line ``before`` in
+    the trace of ``problem`` (``before`` is ``problem`` for the first line)."""
+    _core.steps_check_line(problem, before, after, _bindings(bindings))
+
+
+def check_derivation(problem: ExprLike, lines: Sequence[str], bindings: Bindings = None) -> str | float:
+    """Check every line of a trace and that it ends in a number; return its precision:
+    "exact" when no line writes a decimal, else :data:`ROW_TOL`. Raises GraphemeError
+    naming the first line at fault."""
+    exact, tol = _core.steps_check_derivation(problem, list(lines), _bindings(bindings))
+    return "exact" if exact else tol

@@ -180,18 +180,39 @@ impl Value {
     pub fn write_polish(&self, out: &mut String) {
         use std::fmt::Write;
         match self {
-            Value::Integer(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Integer(i) => push_int(out, *i),
             Value::Float(x) => {
                 let _ = write!(out, "{x:?}");
             }
             Value::Symbol(s) => out.push_str(s),
             Value::Rational(n, d) => {
-                let _ = write!(out, "{n}/{d}");
+                push_int(out, *n);
+                out.push('/');
+                push_int(out, *d);
             }
         }
     }
+}
+
+/// `i` in decimal, as `{i}` writes it, without the formatting machinery (the
+/// step traces write millions of integers; formatting them was a tenth of a
+/// level-6 row's time).
+fn push_int(out: &mut String, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// Shorthand constructors, so that code building trees stays readable.
@@ -320,12 +341,19 @@ impl Expr {
 
     /// True when the symbol `var` occurs in the tree.
     pub fn contains_symbol(&self, var: &str) -> bool {
-        let mut stack = vec![self];
+        // iterative (the tree may be deeper than the limits), one allocation a call, none a node
+        let mut stack = Vec::with_capacity(32);
+        stack.push(self);
         while let Some(e) = stack.pop() {
             match e {
                 Expr::Value(Value::Symbol(s)) if s == var => return true,
                 Expr::Value(_) => {}
-                _ => stack.extend(e.children()),
+                Expr::BinOp { left, right, .. } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                Expr::UnaryOp { operand, .. } => stack.push(operand),
+                Expr::Function { args, .. } => stack.extend(args.iter()),
             }
         }
         false
@@ -356,26 +384,33 @@ impl Expr {
 /// Rejects trees too deep or too large for the engine's recursive algorithms,
 /// without recursing itself (the tree may come from JSON or from Rust code).
 pub fn check_limits(e: &Expr) -> Result<()> {
-    let mut stack = vec![(e, 1usize)];
-    let mut nodes = 0usize;
-    while let Some((node, depth)) = stack.pop() {
-        nodes += 1;
+    // Recursion no deeper than MAX_TREE_DEPTH + 1 (deeper fails), and no allocation (the step
+    // checks call this on every line). The nodes are visited in the order of a stack that pushes
+    // the children in order (the last child first), so the error a tree gets is the same.
+    fn visit(node: &Expr, depth: usize, nodes: &mut usize) -> Result<()> {
+        *nodes += 1;
         if depth > MAX_TREE_DEPTH {
             return Err(Error::limit(format!(
                 "expression nested deeper than {MAX_TREE_DEPTH} levels"
             )));
         }
-        if nodes > MAX_NODES * 2 {
+        if *nodes > MAX_NODES * 2 {
             return Err(Error::limit(format!(
                 "expression has more than {} nodes",
                 MAX_NODES * 2
             )));
         }
-        for c in node.children() {
-            stack.push((c, depth + 1));
+        match node {
+            Expr::Value(_) => Ok(()),
+            Expr::BinOp { left, right, .. } => {
+                visit(right, depth + 1, nodes)?;
+                visit(left, depth + 1, nodes)
+            }
+            Expr::UnaryOp { operand, .. } => visit(operand, depth + 1, nodes),
+            Expr::Function { args, .. } => args.iter().rev().try_for_each(|c| visit(c, depth + 1, nodes)),
         }
     }
-    Ok(())
+    visit(e, 1, &mut 0)
 }
 
 /// The error with the node that raised it named once, at the innermost level.
@@ -391,5 +426,26 @@ pub fn variable(e: &Expr) -> Result<&str> {
     match e {
         Expr::Value(Value::Symbol(s)) if s != "pi" && s != "e" => Ok(s),
         other => Err(Error::invalid(format!("expected a variable, got {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_print_as_format_prints_them() {
+        for i in [0, 1, -1, 9, 10, -10, 123456789, i64::MAX, i64::MIN, i64::MIN + 1, -1000000] {
+            assert_eq!(Expr::int(i).to_polish(), format!("{i}"));
+            assert_eq!(Value::Rational(i, 7).to_polish_string(), format!("{i}/7"));
+        }
+    }
+
+    impl Value {
+        fn to_polish_string(&self) -> String {
+            let mut out = String::new();
+            self.write_polish(&mut out);
+            out
+        }
     }
 }

@@ -16,6 +16,15 @@ pub enum Num {
 pub fn gcd(mut a: i128, mut b: i128) -> i128 {
     a = a.abs();
     b = b.abs();
+    if let (Ok(mut x), Ok(mut y)) = (u64::try_from(a), u64::try_from(b)) {
+        // the same remainders in 64 bits, several times faster than 128-bit division
+        while y != 0 {
+            let t = x % y;
+            x = y;
+            y = t;
+        }
+        return x as i128;
+    }
     while b != 0 {
         let t = a % b;
         a = b;

@@ -3,6 +3,7 @@
 //! engine run, and the same independent check the generator applied.
 
 use super::canonical::canonical_key;
+use super::row::precision_of_json;
 use super::sample::Problem;
 use super::verify::{engine_answer, independent_check, same_answer, step_trace, Answer};
 use crate::engine::{self, Expr};
@@ -54,7 +55,7 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
         }
     }
     for name in obj.keys() {
-        if !REQUIRED.contains(&name.as_str()) && name != "solutions" && name != "steps" {
+        if !REQUIRED.contains(&name.as_str()) && !["solutions", "steps", "precision"].contains(&name.as_str()) {
             errors.push(format!("unknown field {name:?}"));
         }
     }
@@ -154,11 +155,22 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
             None
         }
     };
+    // absent in data sets written before it existed
+    let precision = match obj.get("precision") {
+        None => None,
+        Some(p) => match precision_of_json(p) {
+            Some(p) => Some(p),
+            None => {
+                errors.push(format!("precision {p} is neither \"exact\" nor a tolerance in (0, 1)"));
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return out;
     }
     let problem = Problem { level, input, bindings, planted_roots: vec![] };
-    let stored = Answer { expected_result, expected_symbolic, solutions, steps: None };
+    let stored = Answer { expected_result, expected_symbolic, solutions, steps: None, precision: None };
     match engine_answer(&problem) {
         Ok(fresh) => {
             if let Err(e) = same_answer(level, &stored, &fresh) {
@@ -170,10 +182,16 @@ pub fn check_line(line: &str, file_level: Option<u8>) -> LineCheck {
     if let Err(e) = independent_check(&problem, &stored) {
         errors.push(format!("independent check: {e}"));
     }
-    if let Some(lines) = steps {
+    if steps.is_some() || precision.is_some() {
         match step_trace(&problem, &stored) {
-            Ok(Some(fresh)) if fresh == lines => {}
-            Ok(_) => errors.push("steps is not the engine's step trace of the row".into()),
+            Ok((fresh, fresh_precision)) => {
+                if steps.is_some() && fresh != steps {
+                    errors.push("steps is not the engine's step trace of the row".into());
+                }
+                if precision.is_some_and(|p| p != fresh_precision) {
+                    errors.push(format!("precision is {precision:?} but the row's answer needs {fresh_precision:?}"));
+                }
+            }
             Err(e) => errors.push(format!("steps: {e}")),
         }
     }

@@ -1,7 +1,8 @@
 //! A curriculum row and its JSON line (field order as in docs/design.md).
 
 use crate::engine::Expr;
-use serde::Serialize;
+use crate::steps::Precision;
+use serde::{Serialize, Serializer};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
@@ -15,10 +16,30 @@ pub struct Row {
     /// Level 7 only: every real root, sorted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solutions: Option<Vec<f64>>,
-    /// Levels 1-3, and level 7's linear equations: the lines of solving it step
-    /// by step (`crate::steps::trace`), each checked, its value last.
+    /// How close an answer must be: `"exact"`, or a relative tolerance (absolute below 1).
+    #[serde(serialize_with = "precision_json")]
+    pub precision: Precision,
+    /// Every row whose problem has a step trace (`crate::steps::derivation`):
+    /// the lines of solving it step by step, each checked, its value last.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<String>>,
+}
+
+/// `"exact"` or the tolerance as a number.
+fn precision_json<S: Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Precision::Exact => s.serialize_str("exact"),
+        Precision::Within(tol) => s.serialize_f64(*tol),
+    }
+}
+
+/// The `precision` field's JSON value read back: `None` when it is neither form.
+pub fn precision_of_json(v: &serde_json::Value) -> Option<Precision> {
+    match v {
+        serde_json::Value::String(s) if s == "exact" => Some(Precision::Exact),
+        serde_json::Value::Number(n) => n.as_f64().filter(|t| *t > 0.0 && *t < 1.0).map(Precision::Within),
+        _ => None,
+    }
 }
 
 /// `L2-00001`: level and 1-based position in the level's file order.
@@ -54,11 +75,12 @@ mod tests {
             expected_symbolic: None,
             bindings: vec![],
             solutions: None,
+            precision: Precision::Exact,
             steps: Some(vec!["5".into()]),
         };
         assert_eq!(
             row.to_json_line(),
-            r#"{"id":"L2-00001","level":2,"input_polish":"(+ 2 3)","input_expr":{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}},"expected_result":5.0,"expected_symbolic":null,"bindings":[],"steps":["5"]}"#
+            r#"{"id":"L2-00001","level":2,"input_polish":"(+ 2 3)","input_expr":{"BinOp":{"op":"Add","left":{"Value":{"Integer":2}},"right":{"Value":{"Integer":3}}}},"expected_result":5.0,"expected_symbolic":null,"bindings":[],"precision":"exact","steps":["5"]}"#
         );
     }
 }

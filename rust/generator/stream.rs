@@ -237,6 +237,7 @@ impl LevelGenerator {
                         expected_symbolic: answer.expected_symbolic,
                         bindings: p.bindings,
                         solutions: answer.solutions,
+                        precision: answer.precision.expect("solve_and_verify sets it"),
                         steps: answer.steps,
                     };
                     Some((key, row))

@@ -8,9 +8,11 @@
 //! | 6     | `integrate`                 | adaptive Gauss-Kronrod quadrature of f              |
 //! | 7     | `solve`                     | the planted roots, and substitution of every root  |
 //!
-//! Rows of the step levels (1-3, and 7 when the equation is linear) also get
-//! the trace of solving them step by step (`crate::steps`): every line checked
-//! to be one legal step of the line before it, the last one the answer.
+//! Every row gets its precision (`"exact"` or a tolerance), and every row
+//! whose problem has a step trace (all levels but 5; not integrands without a
+//! closed antiderivative, not cubics) the trace of solving it step by step
+//! (`crate::steps::derivation`): every line checked to be one legal step of
+//! the line before it, the last one the answer.
 //!
 //! `validate` runs the same checks on a stored row, so a row that passes
 //! here passes there.
@@ -19,7 +21,7 @@ use super::numeric;
 use super::sample::{Problem, MAX_ANSWER};
 use super::trees::size;
 use crate::engine::{self, BinOp, Expr, Func, Value};
-use crate::steps;
+use crate::steps::{self, decimal, Precision};
 
 /// What the engine answered for a problem (the row's answer fields).
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,8 @@ pub struct Answer {
     pub solutions: Option<Vec<f64>>,
     /// The step trace, as Polish lines ([`step_trace`]).
     pub steps: Option<Vec<String>>,
+    /// How close an answer must be ([`step_trace`]).
+    pub precision: Option<Precision>,
 }
 
 /// Largest derivative (in nodes) written as a level-5 target.
@@ -70,7 +74,7 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if !v.is_finite() || v.abs() > MAX_ANSWER {
                 return Err(format!("value {v} out of range"));
             }
-            Ok(Answer { expected_result: Some(v), expected_symbolic: None, solutions: None, steps: None })
+            Ok(Answer { expected_result: Some(v), expected_symbolic: None, solutions: None, steps: None, precision: None })
         }
         5 => {
             let args = calculus_parts(&p.input, Func::Derive, 2)?;
@@ -79,7 +83,7 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if size(&d) > MAX_DERIVATIVE_SIZE {
                 return Err(format!("derivative of {} nodes is too large", size(&d)));
             }
-            Ok(Answer { expected_result: None, expected_symbolic: Some(d.to_polish()), solutions: None, steps: None })
+            Ok(Answer { expected_result: None, expected_symbolic: Some(d.to_polish()), solutions: None, steps: None, precision: None })
         }
         6 => {
             let args = calculus_parts(&p.input, Func::Integrate, 4)?;
@@ -89,14 +93,14 @@ pub fn engine_answer(p: &Problem) -> Result<Answer, String> {
             if !value.is_finite() || value.abs() > MAX_ANSWER {
                 return Err(format!("integral {value} out of range"));
             }
-            Ok(Answer { expected_result: Some(value), expected_symbolic: None, solutions: None, steps: None })
+            Ok(Answer { expected_result: Some(value), expected_symbolic: None, solutions: None, steps: None, precision: None })
         }
         7 => {
             let args = calculus_parts(&p.input, Func::Solve, 2)?;
             let v = symbol_name(&args[1])?;
             let roots = engine::solve(&args[0], v).map_err(|e| engine_err("solve", e))?;
             let first = *roots.first().ok_or("the engine found no real root")?;
-            Ok(Answer { expected_result: Some(first), expected_symbolic: None, solutions: Some(roots), steps: None })
+            Ok(Answer { expected_result: Some(first), expected_symbolic: None, solutions: Some(roots), steps: None, precision: None })
         }
         l => Err(format!("unknown level {l}")),
     }
@@ -184,31 +188,92 @@ pub fn independent_check(p: &Problem, answer: &Answer) -> Result<(), String> {
     }
 }
 
-/// The levels whose rows get a step trace (level 7 only for a linear equation).
-pub const STEP_LEVELS: [u8; 4] = [1, 2, 3, 7];
+/// The precision of a row without a step trace: exact for arithmetic and
+/// derivatives, and for an integer root that satisfies its equation exactly
+/// (the engine's arithmetic is exact on integers); else [`decimal::ROW_TOL`].
+fn precision_without_trace(p: &Problem, answer: &Answer) -> Precision {
+    let exact = match p.level {
+        1..=3 | 5 => true,
+        7 => {
+            let root = answer.expected_result.unwrap_or(f64::NAN);
+            let args = calculus_parts(&p.input, Func::Solve, 2).ok();
+            let holds = args.and_then(|a| match (&a[0], symbol_name(&a[1])) {
+                (Expr::BinOp { op: BinOp::Eq, left, right }, Ok(v)) => {
+                    let at = |e: &Expr| engine::evaluate(e, &[(v.to_string(), root)]).ok();
+                    Some(at(left)? == at(right)?)
+                }
+                _ => None,
+            });
+            root.fract() == 0.0 && holds == Some(true)
+        }
+        _ => false,
+    };
+    if exact { Precision::Exact } else { Precision::Within(decimal::ROW_TOL) }
+}
 
-/// The step trace of `p`, each line checked to be one legal step of the one
-/// before it and the last to be `answer`'s value: `None` when the problem has
-/// no trace (level 7 beyond linear equations, a number past 64 bits), an
-/// error when a trace breaks a check.
-pub fn step_trace(p: &Problem, answer: &Answer) -> Result<Option<Vec<String>>, String> {
-    if !STEP_LEVELS.contains(&p.level) {
-        return Ok(None);
+/// Whether `e` holds a symbol other than the constants `pi` and `e` (what
+/// `e.symbols()` tells, without collecting them).
+fn has_free_symbol(e: &Expr) -> bool {
+    match e {
+        Expr::Value(Value::Symbol(s)) => !engine::expr::CONSTANTS.contains(&s.as_str()),
+        Expr::Value(_) => false,
+        Expr::BinOp { left, right, .. } => has_free_symbol(left) || has_free_symbol(right),
+        Expr::UnaryOp { operand, .. } => has_free_symbol(operand),
+        Expr::Function { args, .. } => args.iter().any(has_free_symbol),
     }
-    let Ok(lines) = steps::trace(&p.input, &p.bindings) else { return Ok(None) };
-    let mut before = &p.input;
-    for (i, line) in lines.iter().enumerate() {
-        let bindings = if i == 0 { p.bindings.as_slice() } else { &[] };
-        steps::check_step(before, line, bindings).map_err(|e| format!("step {} of the trace: {}", i + 1, e.message))?;
-        before = line;
+}
+
+/// How [`step_trace`] rejects a problem its exact steps find undefined.
+pub const UNDEFINED: &str = "the steps find the problem undefined";
+
+/// The step trace of `p` and the row's precision: every line checked to be
+/// one legal step of the one before it (`steps::check_derivation`); an exact
+/// trace must end at the answer within 1e-9, an approximate one must keep
+/// every line that is a value within its tolerance of the answer. `None` when
+/// the problem has no trace (a derivative, an integrand with no closed
+/// antiderivative, a cubic, a number past 64 bits); an error when a trace
+/// breaks a check, which is a bug, or when the problem is undefined.
+pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, Precision), String> {
+    if p.level == 5 {
+        return Ok((None, Precision::Exact));
     }
-    let last = steps::value(before).map_err(|e| format!("the trace ends in {before}: {}", e.message))?;
-    let got = last.num as f64 / last.den as f64;
-    let answers = answer.expected_result.into_iter().chain(answer.solutions.iter().flatten().copied());
-    if !answers.into_iter().any(|want| close(got, want, 1e-9)) {
-        return Err(format!("the step trace comes to {got}, not to the row's answer"));
+    // a solve comes to the row's answer, its smallest root, and keeps one of the row's roots
+    let traced = match (p.level, answer.expected_result) {
+        (7, Some(root)) => steps::derivation_to_root(&p.input, &p.bindings, root),
+        _ => steps::derivation(&p.input, &p.bindings),
+    };
+    let lines = match traced {
+        Ok(lines) => lines,
+        // exact steps meet a value f64 evaluation misses: (ln (sin pi)) is ln 0, not -36.7
+        Err(e) if e.kind == crate::ErrorKind::Domain => return Err(format!("{UNDEFINED}: {}", e.message)),
+        Err(_) => return Ok((None, precision_without_trace(p, answer))),
+    };
+    let checked = match &answer.solutions {
+        Some(roots) => steps::check_derivation_with_roots(&p.input, &p.bindings, &lines, roots),
+        None => steps::check_derivation(&p.input, &p.bindings, &lines),
+    };
+    let precision = checked.map_err(|e| format!("the step trace: {}", e.message))?;
+    let last = lines.last().ok_or("an empty step trace")?;
+    let want = answer.expected_result.ok_or("no expected_result for a step trace")?;
+    match precision {
+        Precision::Exact => {
+            let q = steps::value(last).map_err(|e| format!("the trace ends in {last}: {}", e.message))?;
+            let got = q.num as f64 / q.den as f64;
+            if !close(got, want, 1e-9) {
+                return Err(format!("the step trace comes to {got}, not to the row's answer {want}"));
+            }
+        }
+        Precision::Within(tol) => {
+            for line in lines.iter().filter(|l| !has_free_symbol(l) && !matches!(l, Expr::BinOp { op: BinOp::Eq, .. })) {
+                // check_derivation has checked every line against the engine's limits
+                let got = engine::eval::evaluate_within_limits(line).map_err(|e| format!("a line of the trace, {line}: {}", e.message))?;
+                if !decimal::within(got, want, tol) {
+                    return Err(format!("the step line {line} is worth {got}, not the answer {want} within {tol}"));
+                }
+            }
+        }
     }
-    Ok(Some(lines.iter().map(Expr::to_polish).collect()))
+    Ok((Some(lines.iter().map(Expr::to_polish).collect()), precision))
 }
 
 /// Engine answer plus independent check, the checked step trace, and the
@@ -222,7 +287,9 @@ pub fn solve_and_verify(p: &Problem) -> Result<(String, Answer), String> {
     }
     let mut answer = engine_answer(p)?;
     independent_check(p, &answer)?;
-    answer.steps = step_trace(p, &answer)?;
+    let (steps, precision) = step_trace(p, &answer)?;
+    answer.steps = steps;
+    answer.precision = Some(precision);
     Ok((polish, answer))
 }
 

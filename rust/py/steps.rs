@@ -43,11 +43,55 @@ fn steps_corrections(py: Python<'_>, lines: Vec<String>, miss: i64) -> PyResult<
     })?)
 }
 
+#[pyfunction]
+#[pyo3(signature = (problem, bindings=Vec::new()))]
+fn steps_derivation(py: Python<'_>, problem: &Bound<'_, PyAny>, bindings: Vec<(String, f64)>) -> PyResult<Vec<String>> {
+    let inp = input(problem)?;
+    Ok(py.detach(|| steps::derivation(&inp.tree()?, &bindings).map(texts))?)
+}
+
+#[pyfunction]
+#[pyo3(signature = (problem, before, after, bindings=Vec::new()))]
+fn steps_check_line(
+    py: Python<'_>,
+    problem: &Bound<'_, PyAny>,
+    before: &Bound<'_, PyAny>,
+    after: &Bound<'_, PyAny>,
+    bindings: Vec<(String, f64)>,
+) -> PyResult<()> {
+    let (p, b, a) = (input(problem)?, input(before)?, input(after)?);
+    Ok(py.detach(|| steps::check_line(&p.tree()?, &bindings, &b.tree()?, &a.tree()?))?)
+}
+
+/// The precision of a checked trace: the string "exact" or the tolerance.
+#[pyfunction]
+#[pyo3(signature = (problem, lines, bindings=Vec::new()))]
+fn steps_check_derivation(
+    py: Python<'_>,
+    problem: &Bound<'_, PyAny>,
+    lines: Vec<String>,
+    bindings: Vec<(String, f64)>,
+) -> PyResult<(bool, f64)> {
+    let p = input(problem)?;
+    let precision = py.detach(|| {
+        let trees = lines.iter().map(|l| engine::parse(l)).collect::<crate::Result<Vec<_>>>()?;
+        steps::check_derivation(&p.tree()?, &bindings, &trees)
+    })?;
+    Ok(match precision {
+        steps::Precision::Exact => (true, 0.0),
+        steps::Precision::Within(tol) => (false, tol),
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(steps_trace, m)?)?;
     m.add_function(wrap_pyfunction!(steps_step, m)?)?;
     m.add_function(wrap_pyfunction!(steps_sites, m)?)?;
     m.add_function(wrap_pyfunction!(steps_check, m)?)?;
     m.add_function(wrap_pyfunction!(steps_corrections, m)?)?;
+    m.add_function(wrap_pyfunction!(steps_derivation, m)?)?;
+    m.add_function(wrap_pyfunction!(steps_check_line, m)?)?;
+    m.add_function(wrap_pyfunction!(steps_check_derivation, m)?)?;
+    m.add("STEPS_ROW_TOL", steps::decimal::ROW_TOL)?;
     Ok(())
 }

@@ -57,8 +57,16 @@ pub fn value(e: &Expr) -> Result<Q> {
     if let Expr::Value(Value::Symbol(s)) = e {
         return Err(Error::new(ErrorKind::Unbound, format!("unbound symbol '{s}' in a step")));
     }
-    let args = e.children().into_iter().map(value).collect::<Result<Vec<_>>>()?;
-    apply(op_of(e).expect("an operation"), &args)
+    let op = op_of(e).expect("an operation");
+    // the operands in order, without a vector for a binary or unary operation
+    match e {
+        Expr::BinOp { left, right, .. } => {
+            let l = value(left)?;
+            apply(op, &[l, value(right)?])
+        }
+        Expr::UnaryOp { operand, .. } => apply(op, &[value(operand)?]),
+        _ => apply(op, &e.children().into_iter().map(value).collect::<Result<Vec<_>>>()?),
+    }
 }
 
 /// What a site is worth: a symbol its binding, a `solve` its linear root, an operation its value.

@@ -19,9 +19,9 @@ use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
 /// Degree -> coefficient, no zero coefficients.
-type Polynomial = BTreeMap<u32, Q>;
+pub(super) type Polynomial = BTreeMap<u32, Q>;
 
-fn add(p: &Polynomial, q: &Polynomial, sign: i128) -> Result<Polynomial> {
+pub(super) fn add(p: &Polynomial, q: &Polynomial, sign: i128) -> Result<Polynomial> {
     let mut out = p.clone();
     for (d, c) in q {
         let now = out.get(d).copied().unwrap_or(Q::int(0));
@@ -43,7 +43,7 @@ fn mul(p: &Polynomial, q: &Polynomial) -> Result<Polynomial> {
 /// `e` as a polynomial in `var`, or `None` when it is not one (another symbol,
 /// a function, a division by the variable, a power that is not a literal
 /// natural number of at most 8).
-fn polynomial(e: &Expr, var: &str) -> Result<Option<Polynomial>> {
+pub(super) fn polynomial(e: &Expr, var: &str) -> Result<Option<Polynomial>> {
     if let Expr::Value(v) = e {
         return Ok(match Q::of_value(v) {
             Some(c) => {

@@ -11,13 +11,21 @@
 
 mod check;
 mod corrections;
+pub mod decimal;
+mod derivation;
+mod equation;
+mod exact_values;
+mod integral;
 mod linear;
 mod rational;
+mod reals;
 mod rules;
+mod series;
 mod trace;
 
 pub use check::{check_step, sites, value, Path};
 pub use corrections::corrections;
+pub use derivation::{check_derivation, check_derivation_with_roots, check_line, derivation, derivation_to_root, Precision};
 pub use linear::root_step;
 pub use rational::Q;
 pub use rules::SMALL;

@@ -109,13 +109,31 @@ impl Q {
         if !x.is_finite() {
             return Err(Error::invalid(format!("{x} is not a finite number")));
         }
-        let text = format!("{x:?}");
+        // the digits of the shortest round-trip text, read without allocating
+        let mut text = super::decimal::StackText::default();
+        if std::fmt::Write::write_fmt(&mut text, format_args!("{x:?}")).is_err() {
+            return Err(overflow());
+        }
+        let text = text.as_str();
         let (mantissa, exp) = match text.split_once('e') {
             Some((m, e)) => (m, e.parse::<i32>().map_err(|_| overflow())?),
-            None => (text.as_str(), 0),
+            None => (text, 0),
         };
         let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let digits: i128 = format!("{whole}{frac}").parse().map_err(|_| overflow())?;
+        let (negative, whole) = match whole.strip_prefix('-') {
+            Some(w) => (true, w),
+            None => (false, whole),
+        };
+        let mut digits: i128 = 0;
+        for c in whole.bytes().chain(frac.bytes()) {
+            if !c.is_ascii_digit() {
+                return Err(overflow());
+            }
+            digits = checked(digits.checked_mul(10).and_then(|d| d.checked_add((c - b'0') as i128)))?;
+        }
+        if negative {
+            digits = -digits;
+        }
         let exp = exp - frac.len() as i32;
         let ten = |k: u32| checked(10i128.checked_pow(k));
         if exp >= 0 {
@@ -139,6 +157,54 @@ impl std::fmt::Display for Q {
             write!(f, "{}", self.num)
         } else {
             write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What of_f64 read through a String before it read a stack buffer.
+    fn of_f64_by_string(x: f64) -> Result<Q> {
+        if !x.is_finite() {
+            return Err(Error::invalid(format!("{x} is not a finite number")));
+        }
+        let text = format!("{x:?}");
+        let (mantissa, exp) = match text.split_once('e') {
+            Some((m, e)) => (m, e.parse::<i32>().map_err(|_| overflow())?),
+            None => (text.as_str(), 0),
+        };
+        let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits: i128 = format!("{whole}{frac}").parse().map_err(|_| overflow())?;
+        let exp = exp - frac.len() as i32;
+        let ten = |k: u32| checked(10i128.checked_pow(k));
+        if exp >= 0 {
+            Ok(Q::int(checked(digits.checked_mul(ten(exp as u32)?))?))
+        } else {
+            Q::new(digits, ten(exp.unsigned_abs())?)
+        }
+    }
+
+    #[test]
+    fn a_float_reads_as_its_shortest_decimal() {
+        assert_eq!(Q::of_f64(0.1).unwrap(), Q::new(1, 10).unwrap());
+        assert_eq!(Q::of_f64(-2.5).unwrap(), Q::new(-5, 2).unwrap());
+        assert_eq!(Q::of_f64(-0.0).unwrap(), Q::int(0));
+        assert_eq!(Q::of_f64(1e16).unwrap(), Q::int(10_000_000_000_000_000));
+        assert!(Q::of_f64(1e300).is_err() && Q::of_f64(f64::NAN).is_err());
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            let g = (x % 2_000_001) as f64 / 1000.0 - 1000.0;
+            for v in [f, g, super::super::decimal::round(g * 1.2345)] {
+                let (a, b) = (Q::of_f64(v), of_f64_by_string(v));
+                assert_eq!(a.as_ref().ok(), b.as_ref().ok(), "{v:?}");
+                assert_eq!(a.map_err(|e| e.kind).err(), b.map_err(|e| e.kind).err(), "{v:?}");
+            }
         }
     }
 }
