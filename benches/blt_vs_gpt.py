@@ -191,8 +191,8 @@ def main() -> int:
                     raise SystemExit(f"{out} was trained with threshold {row['threshold']}, not {a.threshold}: "
                                      "another --output for another entropy model or --patch-len")
             else:
-                best[name] = train_or_resume(config(cfg_name, corpus_dir, out, a.minutes, a.threads, seed, **model))
-                row = {"seed": seed, **measure(best[name], corpus)}
+                trained = train_or_resume(config(cfg_name, corpus_dir, out, a.minutes, a.threads, seed, **model))
+                row = {"seed": seed, **measure(trained, corpus)}
                 if name == "blt":
                     row["threshold"] = a.threshold
                 with atomic_write(row_file) as f:

@@ -19,7 +19,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from grapheme_lab import GraphemeError, generate, steps
+from grapheme_lab import generate, steps
+from grapheme_lab.brain.targets import reduction_lines
 
 OLD = "8f359a6"
 
@@ -58,20 +59,6 @@ def old_corrections(V, lines, miss: int) -> list[list[str]]:
     return [[polish(t) for t in c] for c in chains]
 
 
-def is_answer(row, last: str) -> bool:
-    v = float(Fraction(last))
-    wants = [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
-    return any(abs(v - w) <= 1e-9 * max(1.0, abs(w)) for w in wants)
-
-
-def new_lines(row) -> list[str] | None:
-    try:
-        lines = steps.trace(row["input_polish"], row.get("bindings") or [])
-    except GraphemeError:
-        return None
-    return lines if lines and is_answer(row, lines[-1]) else None
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2500, help="rows per level and seed")
@@ -91,7 +78,7 @@ def main() -> None:
                 want_c = [old_corrections(V, lines, m) if lines else [] for m in (-1, 1)]
                 t_old += time.perf_counter() - t
                 t = time.perf_counter()
-                got = new_lines(row)
+                got = reduction_lines(row)
                 got_c = [steps.corrections(got, m) if got else [] for m in (-1, 1)]
                 t_new += time.perf_counter() - t
                 with_steps += want is not None

@@ -63,7 +63,7 @@ fn steps_check_line(
     Ok(py.detach(|| steps::check_line(&p.tree()?, &bindings, &b.tree()?, &a.tree()?))?)
 }
 
-/// The precision of a checked trace: the string "exact" or the tolerance.
+/// A checked trace's precision: (exact, tolerance), the tolerance 0 when exact.
 #[pyfunction]
 #[pyo3(signature = (problem, lines, bindings=Vec::new()))]
 fn steps_check_derivation(

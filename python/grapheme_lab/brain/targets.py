@@ -23,7 +23,6 @@ from typing import Any
 from grapheme_lab import GraphemeError, steps
 from grapheme_lab.brain import vocab as V
 
-NUMERIC_LEVELS = (1, 2, 3, 4, 6, 7)
 SYMBOLIC_LEVELS = (5,)
 STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
 SITE_LEVELS = (7,)  # levels solved by steps only when asked site by site: linear equations
@@ -95,9 +94,10 @@ def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[Pair] | None:
 
 
 def first_step(row: dict[str, Any], order: str = "lsd") -> Pair | None:
-    """The first of the row's ``step_pairs`` alone (what training asks of a level-7 row)."""
-    pairs = step_pairs(row, order)
-    return pairs[0] if pairs else None
+    """The first of the row's ``step_pairs`` alone (what training asks of a level-7 row), without
+    spelling the other lines (a linear equation's are 60-120 tokens each)."""
+    lines = reduction_lines(row)
+    return (source_tokens(row, order), V.expression_tokens(lines[0], order)) if lines else None
 
 
 def _corrections(row: dict[str, Any], lines: list[str], order: str) -> list[Pair]:

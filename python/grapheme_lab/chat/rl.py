@@ -22,12 +22,12 @@ import torch.nn.functional as F
 
 from grapheme_lab.chat.answers import is_correct
 from grapheme_lab.chat.data import mixture
-from grapheme_lab.chat.format import ChatTokens, render_prompt
+from grapheme_lab.chat.format import render_prompt
 from grapheme_lab.chat.generate import Reply, Sampling, generate_reply
-from grapheme_lab.chat.stage import source_options
+from grapheme_lab.chat.stage import open_init, source_options
 from grapheme_lab.chat.tools import default_registry
 from grapheme_lab.lm import models
-from grapheme_lab.lm.checkpoint import FORMAT, load, tokenizer_from_spec
+from grapheme_lab.lm.checkpoint import FORMAT
 from grapheme_lab.training import checkpoint as ckpt_io
 
 
@@ -77,12 +77,7 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
     from grapheme_lab.lm.train import lr_scale, make_optimizer
 
     t, s = cfg.training, cfg.stage
-    init = load(s.init)
-    tok = tokenizer_from_spec(init["tokenizer"])
-    try:
-        ChatTokens.of(tok)
-    except ValueError as e:
-        raise ValueError(f"[stage] init {s.init}: {e}") from None
+    init, tok = open_init(cfg)
     raw = models.build(cfg.kind, cfg.model)
     raw.load_state_dict((ck or init)["model"])
     raw = raw.to(d.device)

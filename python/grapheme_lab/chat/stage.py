@@ -18,6 +18,19 @@ def source_options(cfg) -> dict:
     return {"identity": dict(cfg.stage.identity)} if cfg.stage.identity else {}
 
 
+def open_init(cfg) -> tuple[dict, object]:
+    """The stage's init checkpoint and its tokenizer, which must have the chat special tokens."""
+    from grapheme_lab.lm.checkpoint import load, tokenizer_from_spec
+
+    init = load(cfg.stage.init)
+    tok = tokenizer_from_spec(init["tokenizer"])
+    try:
+        ChatTokens.of(tok)
+    except ValueError as e:
+        raise ValueError(f"[stage] init {cfg.stage.init}: {e}") from None
+    return init, tok
+
+
 def rendered_rows(tokenizer, rows: list[dict]) -> list[tuple[list[int], list[int]]]:
     out = []
     for r in rows:
@@ -38,15 +51,8 @@ class StageData:
 
     @classmethod
     def open(cls, cfg) -> StageData:
-        from grapheme_lab.lm.checkpoint import load, tokenizer_from_spec
-
         s = cfg.stage
-        init = load(s.init)
-        tok = tokenizer_from_spec(init["tokenizer"])
-        try:
-            ChatTokens.of(tok)
-        except ValueError as e:
-            raise ValueError(f"[stage] init {s.init}: {e}") from None
+        init, tok = open_init(cfg)
         seed = cfg.training.seed
         train = rendered_rows(tok, mixture(s.data, "train", s.rows, seed, **source_options(cfg)))
         val = rendered_rows(tok, mixture(s.data, "val", s.val_rows, seed, **source_options(cfg)))
