@@ -20,8 +20,9 @@ def test_targets_round_trip_and_are_judged_correct(level):
         for order in ("lsd", "msd"):
             toks = T.target_tokens(row, order)
             assert judge(row, toks, order).correct, (row, toks)
-            if level in T.STEP_LEVELS:  # the steps, written out as a chain, end in the answer
-                pairs = T.step_pairs(row, order)
+            pairs = T.step_pairs(row, order)
+            assert (pairs is not None) == bool(row.get("steps")), row
+            if pairs is not None:  # the steps, written out as a chain, end in the answer
                 assert pairs[0][0] == T.source_tokens(row, order), row
                 assert all(a[1] == b[0] for a, b in zip(pairs, pairs[1:]))
                 chain = [t for i, (_, tgt) in enumerate(pairs) for t in ([";"] if i else []) + tgt]

@@ -25,7 +25,7 @@ fn steps_step(py: Python<'_>, expr: &Bound<'_, PyAny>) -> PyResult<String> {
 #[pyo3(signature = (expr, bound=false))]
 fn steps_sites(py: Python<'_>, expr: &Bound<'_, PyAny>, bound: bool) -> PyResult<Vec<Vec<usize>>> {
     let inp = input(expr)?;
-    Ok(py.detach(|| inp.tree().map(|e| steps::sites(&e, bound)))?)
+    Ok(py.detach(|| inp.tree().map(|e| steps::line_sites(&e, bound)))?)
 }
 
 #[pyfunction]

@@ -1,6 +1,6 @@
 //! The steps the brain writes, as engine rules over the engine's [`Expr`]:
 //! one reduction step of an expression ([`step`]), the whole trace of a
-//! problem ([`trace`]), the sites a step rewrites ([`sites`]), whether a line
+//! problem ([`trace`]), the sites a line's next line rewrites ([`line_sites`]), whether a line
 //! is one legal step of another ([`check_step`]), and the chains that recover
 //! from a wrong quotient ([`corrections`]).
 //!
@@ -16,6 +16,7 @@ mod derivation;
 mod equation;
 mod exact_values;
 mod integral;
+mod line_sites;
 mod linear;
 mod rational;
 mod reals;
@@ -23,9 +24,10 @@ mod rules;
 mod series;
 mod trace;
 
-pub use check::{check_step, sites, value, Path};
+pub use check::{check_step, value, Path};
 pub use corrections::corrections;
 pub use derivation::{check_derivation, check_derivation_with_roots, check_line, derivation, derivation_to_root, Precision};
+pub use line_sites::line_sites;
 pub use linear::root_step;
 pub use rational::Q;
 pub use rules::SMALL;

@@ -43,7 +43,7 @@ fn is_constant(e: &Expr) -> bool {
 }
 
 /// Whether `e` is a site (what [`site`] rewrites), without rewriting it.
-fn is_site(e: &Expr) -> bool {
+pub(super) fn is_site(e: &Expr) -> bool {
     if is_constant(e) || is_inverse_pair(e) {
         return true;
     }

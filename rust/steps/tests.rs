@@ -57,8 +57,22 @@ fn check_step_accepts_rules_and_values_and_rejects_the_rest() {
     assert!(check_step(&p("(+ x 3)"), &p("(+ 3 3)"), &b).is_err());
     check_step(&p("(solve (= (* 2 x) 4) x)"), &p("2"), &[]).unwrap();
     assert!(check_step(&p("(solve (= (* 2 x) 4) x)"), &p("3"), &[]).is_err());
-    assert_eq!(sites(&p("(+ (* 2 3) (- 7 (* 1 4)))"), false), vec![vec![0], vec![1, 1]]);
-    assert_eq!(sites(&p("(+ x (* y 2))"), true), vec![vec![0], vec![1, 0]]);
+    assert_eq!(line_sites(&p("(+ (* 2 3) (- 7 (* 1 4)))"), false), vec![vec![0], vec![1, 1]]);
+    assert_eq!(line_sites(&p("(+ x (* y 2))"), true), vec![vec![0], vec![1, 0]]);
+}
+
+#[test]
+fn line_sites_of_each_kind_of_line() {
+    let s = |t: &str| line_sites(&p(t), false);
+    assert_eq!(s("(solve (= (* 2 x) 4) x)"), vec![Vec::<usize>::new()]);
+    assert_eq!(s("(integrate (* 7 x) x -2 0)"), vec![Vec::<usize>::new()]);
+    assert_eq!(s("(= (^ (- t 3) 2) (/ 87 3))"), vec![Vec::<usize>::new()]);
+    // an exact value is one site though its inside is no number; pi and e elsewhere are sites
+    assert_eq!(s("(+ (sin (/ pi 6)) (* 2 e))"), vec![vec![0], vec![1, 1]]);
+    assert_eq!(s("(* (ln (exp -1)) (sqrt 2.5))"), vec![vec![0], vec![1]]);
+    assert_eq!(s("(+ (derive (sin x) x) (derive (* 2 x) x))"), vec![vec![0], vec![1]]);
+    assert_eq!(s("(+ x (* 2 3))"), vec![vec![1]]);
+    assert!(s("7").is_empty());
 }
 
 /// Rows -> step lines as the Python rules wrote them before they moved here

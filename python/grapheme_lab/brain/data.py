@@ -107,17 +107,18 @@ class Curriculum:
         """What the brain learns from the row: its answer, or with ``target = "steps"`` each
         reduction step of it and the steps that recover from a wrong quotient, all
         ``[data] repeat`` times; with ``target = "sites"`` each site of those steps on its
-        own (``sites``), of a level-7 row its first step's only. Examples too long for the
-        model are left out."""
-        order, target, pairs = self.cfg.data.number_order, self.cfg.data.target, None
-        if T.has_steps(row, target) and int(row["level"]) in T.SITE_LEVELS:
-            # a level-7 row teaches its first step, whose one site is the whole equation; each
-            # site after it is a level-1 question, which replay keeps, and there are 18 of them
-            first = T.first_step(row, order)
-            pairs = [first] if first else None
-        elif T.has_steps(row, target) and (pairs := T.training_pairs(row, order)) is not None:
-            if target == "sites":
-                pairs = [qa for s, t in pairs for qa in sites.asked(s, t)]
+        own (``sites``), where a row of level 4 or above leaves its sites of arithmetic on
+        rationals to levels 1-3 (replay keeps them; a linear equation has 18 such sites
+        after its first step). Examples too long for the model are left out."""
+        order, target = self.cfg.data.number_order, self.cfg.data.target
+        pairs = T.training_pairs(row, order) if T.has_steps(row, target) else None
+        if pairs is not None and target == "sites":
+            try:
+                pairs = [qa for s, t in pairs for qa in sites.asked(s, t, order)]
+            except ValueError:  # a line the tokens cannot carry (a decimal past 15 places): the answer alone
+                pairs = None
+            if pairs is not None and int(row["level"]) not in T.LINE_LEVELS:
+                pairs = [(q, a) for q, a in pairs if not T.is_arithmetic(q)]
         if pairs is None:
             e = self.encode(row)
             return [] if e is None else [e] * self._repeats(row)

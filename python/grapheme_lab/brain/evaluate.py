@@ -33,8 +33,11 @@ def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]
     a step's sites are asked one by one (all sources' in one batch) and spliced back in;
     a step whose answers do not fit its sites comes out malformed (``<unk>`` first)."""
     by_sites = [cfg.data.target == "sites" and T.has_steps(r, cfg.data.target) for r in rows]
-    questions = [sites.questions(V.decode(s)) if b else [s] for s, b in zip(sources, by_sites)]
-    flat = [V.encode(q) if b else q for qs, b in zip(questions, by_sites) for q in qs]
+    order = cfg.data.number_order
+    questions = [[V.encode(q) for q in sites.questions(V.decode(s), order)] if b else [s] for s, b in zip(sources, by_sites)]
+    # a site the model wrote too long to be read back is not asked: its step is malformed
+    questions = [[] if b and any(len(q) > cfg.model.max_source_len for q in qs) else qs for qs, b in zip(questions, by_sites)]
+    flat = [q for qs in questions for q in qs]
     seqs = []
     if flat:
         src, n = pad(flat, device), cfg.model.max_target_len
@@ -46,18 +49,24 @@ def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]
         if not b:
             out.append(answers[0])
             continue
-        whole = sites.splice(V.decode(s), answers)
+        if not qs:
+            out.append(["<unk>"])
+            continue
+        whole = sites.splice(V.decode(s), answers, order)
         out.append(whole if whole is not None else ["<unk>", *(t for a in answers for t in a)])
     return out
 
 
 def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
     """The source of the row's next step: ``toks`` when the row is solved by steps and they
-    are an expression (not yet a value) short enough to read back; else None, the chain's end."""
-    if not T.has_steps(row, cfg.data.target) or V.is_value(toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
+    are an expression (not yet a value) short enough to read back; else None, the chain's end.
+    By sites the model reads only the sites, so a line may be longer than its source
+    (a level-6 line of two series runs to 700 tokens)."""
+    if not T.has_steps(row, cfg.data.target) or T.is_answer_line(row, toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
         return None
     src = V.encode(toks)
-    return src if len(src) <= cfg.model.max_source_len else None
+    longest = T.MAX_LINE_TOKENS if cfg.data.target == "sites" else cfg.model.max_source_len
+    return src if len(src) <= longest else None
 
 
 @torch.no_grad()

@@ -4,10 +4,11 @@ Numeric levels (1-4, 6, 7): the answer must be a *value*: an integer or decimal
 literal, ``(neg n)``, or a rational in lowest terms: the literal ``p/q`` (how the brain
 writes one) or ``(/ p q)`` of integer literals, q > 1. Echoing the question, which the
 engine would evaluate to the right number, is wrong, and so is an unreduced
-``(/ -78 16)``. It is correct when it equals the expected value: within a relative
-tolerance of 1e-9 (absolute for |expected| < 1) when the expected value is a
-small-denominator rational (the exact levels), of 1e-6 otherwise (targets have 7
-significant digits).
+``(/ -78 16)``. It is correct when it equals the expected value within the row's ``precision``
+(relative, absolute for |expected| < 1): "exact" (1e-9, the float's rounding) or the
+stated tolerance (the engine's ``steps.ROW_TOL``, 1e-6, for answers reached through
+decimals). A row without ``precision`` (written before rows stated it) is exact when its
+expected value is a small-denominator rational, else 1e-6.
 Level 7 accepts any real root in ``solutions``.
 
 Symbolic level 5: the answer must parse, contain no ``derive``/``integrate``/``solve``,
@@ -59,8 +60,15 @@ def value_of(polish: str) -> Fraction | None:
     return -v if neg else v
 
 
-def close(got: float, want: float, exact: bool) -> bool:
-    tol = EXACT_TOL if exact else DECIMAL_TOL
+def tolerance(row: dict[str, Any]) -> float:
+    """The row's ``precision`` as a relative tolerance."""
+    precision = row.get("precision")
+    if precision is None:
+        return EXACT_TOL if isinstance(T.expected_value(row), Fraction) else DECIMAL_TOL
+    return EXACT_TOL if precision == "exact" else float(precision)
+
+
+def close(got: float, want: float, tol: float) -> bool:
     return abs(got - want) <= tol * max(1.0, abs(want))
 
 
@@ -79,7 +87,6 @@ def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict
     got = value_of(polish)
     if got is None:
         return Verdict(False, False, polish)
-    want = T.expected_value(row)
-    exact = isinstance(want, Fraction)
-    targets = [float(want)] + [float(s) for s in row.get("solutions") or []]
-    return Verdict(any(close(float(got), t, exact) for t in targets), False, polish)
+    tol = tolerance(row)
+    targets = [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
+    return Verdict(any(close(float(got), t, tol) for t in targets), False, polish)

@@ -1,24 +1,27 @@
 """Steps solved site by site (``[data] target = "sites"``).
 
-A reduction step (``targets.step_pairs``, from the engine's ``grapheme_lab.steps``) rewrites an expression into the same tree with its
-*sites* replaced: every innermost operation (an operator whose operands are all numbers),
-or, in a level-3 row's first step, every variable (its binding substituted), or in a
-level-7 row's, the whole ``solve`` (its root written as arithmetic, or its value). What a site
-becomes depends on the site alone, so the brain learns and solves each one from its own
-subtree (a variable with the bindings), and solving splices the answers back in:
+A step (``targets.step_pairs``, from the engine's ``grapheme_lab.steps``) rewrites an
+expression into the same tree with its *sites* replaced. Which nodes are sites is the
+engine's word (``steps.sites``): every innermost operation, an exact value such as
+``(sin (/ pi 6))``, ``pi`` and ``e``, a ``derive``; in a level-3 row's first step every
+variable (its binding substituted); the whole line of a ``solve``, an ``integrate`` or an
+equation. What a site becomes depends on the site alone, so the brain learns and solves
+each one from its own subtree (a variable with the bindings), and solving splices the
+answers back in:
 
     + * P 2 P 3 / M 4 P 6      sites  * P 2 P 3 -> P 6   and   / M 4 P 6 -> / M 2 P 3
     + x P 3 with x P 2         site   x with x P 2 -> P 2
 
-Which operations a step reduces is the reduction's order (every innermost one at once);
-what each becomes is the model's answer. A level-2 site is a level-1 question, so the
-second level starts from what the first taught (docs/training.md).
+Which nodes a step rewrites is the engine's order (every site at once); what each
+becomes is the model's answer. A level-2 site is a level-1 question, so the second level
+starts from what the first taught (docs/training.md).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from grapheme_lab import GraphemeError, steps
 from grapheme_lab.brain import vocab as V
 from grapheme_lab.brain.tree_positions import Path
 
@@ -27,8 +30,6 @@ class Node(NamedTuple):
     path: Path
     start: int  # token span [start, end)
     end: int
-    kind: str  # "number", "symbol" or "op"
-    innermost: bool  # an operation whose operands are all numbers
 
 
 def _walk(tokens: list[str], pos: int, path: Path, out: list[Node]) -> int:
@@ -40,20 +41,19 @@ def _walk(tokens: list[str], pos: int, path: Path, out: list[Node]) -> int:
         end = pos + 1
         while end < len(tokens) and tokens[end] in V.NUMBER_BODY:
             end += 1
-        out.append(Node(path, pos, end, "number", False))
+        out.append(Node(path, pos, end))
         return end
     if t in V.LETTERS or t in V.CONSTANTS:
-        out.append(Node(path, pos, pos + 1, "symbol", False))
+        out.append(Node(path, pos, pos + 1))
         return pos + 1
     if t not in V.ARITY:
         raise ValueError(t)
     me = len(out)
-    out.append(Node(path, pos, pos, "op", False))  # completed below
-    end, operands = pos + 1, []
+    out.append(Node(path, pos, pos))  # its end set below
+    end = pos + 1
     for b in range(V.ARITY[t]):
-        operands.append(len(out))
         end = _walk(tokens, end, path + (b,), out)
-    out[me] = Node(path, pos, end, "op", all(out[k].kind == "number" for k in operands))
+    out[me] = Node(path, pos, end)
     return end
 
 
@@ -72,15 +72,19 @@ def _expression(tokens: list[str]) -> list[str]:
     return tokens[: tokens.index("with")] if "with" in tokens else tokens
 
 
-def sites(tokens: list[str]) -> list[Node]:
-    """The nodes a step of ``tokens`` replaces: the variables when bindings follow, the whole
-    of a ``solve``, else the innermost operations; none when the tokens are not an expression."""
-    nodes = _nodes(_expression(tokens)) or []
-    if nodes and tokens[0] == "solve":
-        return nodes[:1]
-    if "with" in tokens:
-        return [n for n in nodes if n.kind == "symbol"]
-    return [n for n in nodes if n.innermost]
+def sites(tokens: list[str], order: str = "lsd") -> list[Node]:
+    """The nodes a step of ``tokens`` replaces, as the engine finds them (``steps.sites``);
+    none when the tokens are not an expression the engine reads."""
+    expr = _expression(tokens)
+    nodes, polish = _nodes(expr), V.tokens_to_polish(expr, order)
+    if not nodes or polish is None:
+        return []
+    try:
+        paths = steps.sites(polish, bound="with" in tokens)
+    except GraphemeError:
+        return []
+    by_path = {n.path: n for n in nodes}
+    return [by_path[tuple(p)] for p in paths]
 
 
 def _bindings(tokens: list[str]) -> list[str]:
@@ -88,11 +92,11 @@ def _bindings(tokens: list[str]) -> list[str]:
     return tokens[tokens.index("with") :] if "with" in tokens else []
 
 
-def questions(tokens: list[str]) -> list[list[str]]:
+def questions(tokens: list[str], order: str = "lsd") -> list[list[str]]:
     """What the brain is asked for each site of a step of ``tokens``: the site's subtree,
     followed by the bindings when there are any."""
     bindings = _bindings(tokens)
-    return [tokens[n.start : n.end] + bindings for n in sites(tokens)]
+    return [tokens[n.start : n.end] + bindings for n in sites(tokens, order)]
 
 
 def _replaced(expr: list[str], where: list[Node], answers: list[list[str]]) -> list[str]:
@@ -104,20 +108,20 @@ def _replaced(expr: list[str], where: list[Node], answers: list[list[str]]) -> l
     return out + expr[pos:]
 
 
-def splice(source: list[str], answers: list[list[str]]) -> list[str] | None:
+def splice(source: list[str], answers: list[list[str]], order: str = "lsd") -> list[str] | None:
     """``source`` with each site replaced by its answer (bindings dropped once substituted),
     or None when there is not one answer per site or an answer is not one expression."""
-    where = sites(source)
+    where = sites(source, order)
     if not where or len(answers) != len(where) or any(_nodes(a) is None for a in answers):
         return None
     return _replaced(_expression(source), where, answers)
 
 
-def asked(source: list[str], target: list[str]) -> list[tuple[list[str], list[str]]]:
+def asked(source: list[str], target: list[str], order: str = "lsd") -> list[tuple[list[str], list[str]]]:
     """Each site of ``source`` as the brain is asked it (``questions``) with what it becomes
     in ``target``, one whole step of it (training makes one per step: ``source`` is parsed once)."""
     by_path = {n.path: n for n in _nodes(target) or []}
-    where, out = sites(source), []
+    where, out = sites(source, order), []
     for node in where:
         if node.path not in by_path:
             raise ValueError(f"step {' '.join(target)} has no node where {' '.join(source)} is reduced")
@@ -129,6 +133,6 @@ def asked(source: list[str], target: list[str]) -> list[tuple[list[str], list[st
     return [(source[n.start : n.end] + bindings, answer) for n, answer in zip(where, out)]
 
 
-def answers(source: list[str], target: list[str]) -> list[list[str]]:
+def answers(source: list[str], target: list[str], order: str = "lsd") -> list[list[str]]:
     """What each site of ``source`` becomes in ``target``, one whole step of it."""
-    return [answer for _, answer in asked(source, target)]
+    return [answer for _, answer in asked(source, target, order)]

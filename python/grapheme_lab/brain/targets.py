@@ -7,11 +7,12 @@ The question is the row's expression in tokens, its bindings after ``with``
   5          the simplified derivative, as an expression.
 
 With ``[data] target = "steps"`` the brain learns one reduction step of a level 1-3 row
-at a time instead, and with ``"sites"`` also a level-7 row with a linear equation: the
-lines of the engine's step trace (``grapheme_lab.steps``, whose rules say what a step
-writes and why). Solving applies steps until a value comes out; the steps are written out
-separated by ``;``, and the judge reads what follows the last ``;``. Training also learns
-the chains that recover from a quotient off by one (``correction_pairs``).
+at a time instead. With ``"sites"`` it learns the sites of the lines of every row the
+engine has a step trace for (``grapheme_lab.steps``, shipped in the row's ``steps``):
+levels 1-3, functions of numbers (4), definite integrals (6) and equations (7). Solving
+applies steps until a value comes out; the steps are written out separated by ``;``, and
+the judge reads what follows the last ``;``. Training also learns the chains that recover
+from a quotient off by one (``correction_pairs``).
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import zlib
 from fractions import Fraction
 from typing import Any
 
-from grapheme_lab import GraphemeError, steps
+from grapheme_lab import GraphemeError, engine, steps
 from grapheme_lab.brain import vocab as V
 
 SYMBOLIC_LEVELS = (5,)
-STEP_LEVELS = (1, 2, 3)  # levels whose rows reduce to a value step by step
-SITE_LEVELS = (7,)  # levels solved by steps only when asked site by site: linear equations
-MAX_STEPS = 80  # a chain of steps stops here; 2,000 generated level-2 test rows took at most 60
+LINE_LEVELS = (1, 2, 3)  # levels whose steps are short enough to be written whole (``"steps"``)
+ARITHMETIC = frozenset({"+", "-", "*", "/", "^", "mod", "neg", "gcd", "div", "cancel"})  # the ops of levels 1-3's lines
+MAX_STEPS = 128  # a chain of steps stops here; of 2,000 generated rows a level-6 trace took at most 106 lines
+MAX_LINE_TOKENS = 2048  # a longer line ends its chain (the longest of 2,000 generated level-6 traces: about 700)
 MISSES = (-1, 1)  # the wrong quotients the correction chains recover from
 
 Pair = tuple[list[str], list[str]]
@@ -57,29 +59,62 @@ def target_polish(row: dict[str, Any]) -> str:
     return V.tokens_to_polish(V.value_tokens(expected_value(row), "lsd"), "lsd") or "0"
 
 
+def _lines(row: dict[str, Any]) -> list[str] | None:
+    """The row's step trace: its ``steps`` field, else the engine's derivation (rows written
+    before traces were shipped); None when there is none."""
+    if "steps" in row:
+        return row["steps"] or None
+    try:
+        return steps.derivation(row["input_polish"], row.get("bindings") or []) or None
+    except GraphemeError:
+        return None
+
+
 def has_steps(row: dict[str, Any], mode: str) -> bool:
-    """Whether the brain solves ``row`` step by step under ``[data] target = mode``. A level-7
-    row is solved by sites only: its first step's question is the whole equation, while a
-    step written whole would be its root formula again and again, 60-120 tokens a line."""
+    """Whether the brain solves ``row`` step by step under ``[data] target = mode``: levels 1-3
+    under ``"steps"`` (the lines of the other levels run to hundreds of tokens), every row with
+    a trace under ``"sites"``."""
     level = int(row["level"])
-    return (mode in ("steps", "sites") and level in STEP_LEVELS) or (mode == "sites" and level in SITE_LEVELS)
+    if mode == "steps":
+        return level in LINE_LEVELS
+    return mode == "sites" and (level in LINE_LEVELS or reduction_lines(row) is not None)
+
+
+def is_answer_line(row: dict[str, Any], tokens: list[str]) -> bool:
+    """Whether a line of tokens ends a chain of steps: a value, or for a derivative a line
+    with no ``derive`` left."""
+    return V.is_value(tokens) or (int(row["level"]) in SYMBOLIC_LEVELS and bool(tokens) and "derive" not in tokens)
 
 
 def _is_answer(row: dict[str, Any], line: str) -> bool:
-    """Whether the number ``line`` is the row's expected value (or, level 7, one of its roots)."""
-    value = float(Fraction(line))
+    """Whether the number ``line`` is the row's expected value (or, level 7, one of its roots),
+    within the row's ``precision``."""
+    if int(row["level"]) in SYMBOLIC_LEVELS:
+        return is_answer_line(row, V.expression_tokens(line)) and bool(engine.equivalent(line, row["expected_symbolic"]))
+    try:
+        value = float(Fraction(line))
+    except ValueError:
+        return False
+    precision = row.get("precision", "exact")
+    tol = 1e-9 if precision == "exact" else float(precision)
     wants = [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
-    return any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wants)
+    return any(abs(value - w) <= tol * max(1.0, abs(w)) for w in wants)
 
 
 def reduction_lines(row: dict[str, Any]) -> list[str] | None:
-    """The engine's step trace of the row (Polish lines, its value last), or None when it has
-    none or it does not come to the row's answer."""
-    try:
-        lines = steps.trace(row["input_polish"], row.get("bindings") or [])
-    except GraphemeError:
-        return None
+    """The lines the brain writes for the row (Polish, its value last), or None when it has no
+    trace or the trace does not come to the row's answer. An integral's first line, the
+    antiderivative, is not written on its own: the first step writes F(b) - F(a), whose sites
+    are all numbers (the antiderivative's variables are no site a step could ask for)."""
+    lines = _lines(row)
+    if lines and lines[0] != row["input_polish"] and row["input_polish"].startswith("(integrate "):
+        lines = lines[1:]
     return lines if lines and _is_answer(row, lines[-1]) else None
+
+
+def is_arithmetic(question: list[str]) -> bool:
+    """Whether a site's question is exact arithmetic on rationals: a question levels 1-3 ask."""
+    return all(t in ARITHMETIC or t in V.NUMBER or t in V.DIGITS for t in question) and "." not in question
 
 
 def _pairs(source: list[str], lines: list[str], order: str) -> list[Pair]:
@@ -93,16 +128,9 @@ def step_pairs(row: dict[str, Any], order: str = "lsd") -> list[Pair] | None:
     return None if lines is None else _pairs(source_tokens(row, order), lines, order)
 
 
-def first_step(row: dict[str, Any], order: str = "lsd") -> Pair | None:
-    """The first of the row's ``step_pairs`` alone (what training asks of a level-7 row), without
-    spelling the other lines (a linear equation's are 60-120 tokens each)."""
-    lines = reduction_lines(row)
-    return (source_tokens(row, order), V.expression_tokens(lines[0], order)) if lines else None
-
-
 def _corrections(row: dict[str, Any], lines: list[str], order: str) -> list[Pair]:
-    if "mod" not in row["input_polish"] and "/" not in row["input_polish"]:  # no quotient is written out
-        return []
+    if int(row["level"]) not in LINE_LEVELS or ("mod" not in row["input_polish"] and "/" not in row["input_polish"]):
+        return []  # no quotient is written out, or not one of levels 1-3's
     miss = MISSES[zlib.crc32(row["input_polish"].encode()) % len(MISSES)]
     out: list[Pair] = []
     for chain in steps.corrections(lines, miss):
