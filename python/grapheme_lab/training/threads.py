@@ -11,14 +11,15 @@ import time
 
 
 def _cpu_times() -> tuple[int, int]:
-    """(idle, total) jiffies of all CPUs together, from the first line of /proc/stat."""
+    """(free, total) jiffies of all CPUs together, from the first line of /proc/stat: a CPU
+    running only niced work counts as free, since such work gives way to the run."""
     with open("/proc/stat") as f:
         user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
-    return idle + iowait, user + nice + system + idle + iowait + irq + softirq + steal
+    return idle + iowait + nice, user + nice + system + idle + iowait + irq + softirq + steal
 
 
 def idle_cpus(interval: float = 0.25) -> float | None:
-    """How many CPUs sat idle over the next ``interval`` seconds; None where /proc/stat
+    """How many CPUs sat idle (or ran niced work only) over the next ``interval`` seconds; None where /proc/stat
     cannot be read (not Linux)."""
     try:
         idle0, total0 = _cpu_times()
