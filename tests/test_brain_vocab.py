@@ -143,3 +143,13 @@ def test_value_of():
     assert value_of("(neg (/ 4 6))") is None and value_of("4/6") is None and value_of("(/ 3 1)") is None
     assert value_of("2.5") == Fraction(5, 2)
     assert value_of("(+ 1 2)") is None and value_of("(/ 1 0)") is None
+
+
+def test_the_judge_reads_each_rows_precision():
+    exact = {"level": 4, "input_polish": "(sin (/ pi 6))", "expected_result": 0.5, "precision": "exact"}
+    near = {"level": 4, "input_polish": "(sqrt 2)", "expected_result": 2 ** 0.5, "precision": 1e-6}
+    assert judge(exact, V.value_tokens(Fraction(1, 2))).correct
+    assert not judge(exact, V.literal_tokens("0.5000001")).correct  # 2e-7 off: not exact
+    assert judge(near, V.literal_tokens("1.4142141")).correct  # 5e-7 off, within 1e-6
+    assert not judge(near, V.literal_tokens("1.414216")).correct  # 2.4e-6 off
+    assert not judge({**near, "precision": "exact"}, V.literal_tokens("1.4142141")).correct

@@ -29,8 +29,6 @@ from grapheme_lab import GraphemeError, engine
 from grapheme_lab.brain import targets as T
 from grapheme_lab.brain import vocab as V
 
-EXACT_TOL = 1e-9
-DECIMAL_TOL = 1e-6
 _NUM = r"-?\d+(?:\.\d+)?"
 _RAT = r"-?\d+/\d+"
 _VALUE = re.compile(rf"{_NUM}|{_RAT}|\(neg (?:{_NUM}|{_RAT})\)|\(/ -?\d+ -?\d+\)|\(neg \(/ -?\d+ -?\d+\)\)")
@@ -60,18 +58,6 @@ def value_of(polish: str) -> Fraction | None:
     return -v if neg else v
 
 
-def tolerance(row: dict[str, Any]) -> float:
-    """The row's ``precision`` as a relative tolerance."""
-    precision = row.get("precision")
-    if precision is None:
-        return EXACT_TOL if isinstance(T.expected_value(row), Fraction) else DECIMAL_TOL
-    return EXACT_TOL if precision == "exact" else float(precision)
-
-
-def close(got: float, want: float, tol: float) -> bool:
-    return abs(got - want) <= tol * max(1.0, abs(want))
-
-
 def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict:
     polish = V.tokens_to_polish(V.answer_tokens(tokens), order)
     if polish is None:
@@ -87,6 +73,5 @@ def judge(row: dict[str, Any], tokens: list[str], order: str = "lsd") -> Verdict
     got = value_of(polish)
     if got is None:
         return Verdict(False, False, polish)
-    tol = tolerance(row)
-    targets = [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
-    return Verdict(any(close(float(got), t, tol) for t in targets), False, polish)
+    tol = T.tolerance(row)
+    return Verdict(any(T.close(float(got), want, tol) for want in T.wanted(row)), False, polish)

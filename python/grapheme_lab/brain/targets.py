@@ -29,6 +29,7 @@ LINE_LEVELS = (1, 2, 3)  # levels whose steps are short enough to be written who
 ARITHMETIC = frozenset({"+", "-", "*", "/", "^", "mod", "neg", "gcd", "div", "cancel"})  # the ops of levels 1-3's lines
 MAX_STEPS = 128  # a chain of steps stops here; of 2,000 generated rows a level-6 trace took at most 106 lines
 MAX_LINE_TOKENS = 2048  # a longer line ends its chain (the longest of 2,000 generated level-6 traces: about 700)
+EXACT_TOL = 1e-9  # an exact answer's tolerance: the rounding of the row's float
 MISSES = (-1, 1)  # the wrong quotients the correction chains recover from
 
 Pair = tuple[list[str], list[str]]
@@ -57,6 +58,25 @@ def target_polish(row: dict[str, Any]) -> str:
     if int(row["level"]) in SYMBOLIC_LEVELS:
         return str(row["expected_symbolic"])
     return V.tokens_to_polish(V.value_tokens(expected_value(row), "lsd"), "lsd") or "0"
+
+
+def tolerance(row: dict[str, Any]) -> float:
+    """The row's ``precision`` as a relative tolerance (absolute below 1): "exact" is 1e-9, the
+    float's rounding; a row without ``precision`` (written before rows stated it) is exact when
+    its expected value is a small-denominator rational, else ``steps.ROW_TOL``."""
+    precision = row.get("precision")
+    if precision is None:
+        return EXACT_TOL if isinstance(expected_value(row), Fraction) else steps.ROW_TOL
+    return EXACT_TOL if precision == "exact" else float(precision)
+
+
+def wanted(row: dict[str, Any]) -> list[float]:
+    """The values that answer the row: its expected value, and for level 7 every real root."""
+    return [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
+
+
+def close(got: float, want: float, tol: float) -> bool:
+    return abs(got - want) <= tol * max(1.0, abs(want))
 
 
 def _lines(row: dict[str, Any]) -> list[str] | None:
@@ -95,10 +115,7 @@ def _is_answer(row: dict[str, Any], line: str) -> bool:
         value = float(Fraction(line))
     except ValueError:
         return False
-    precision = row.get("precision", "exact")
-    tol = 1e-9 if precision == "exact" else float(precision)
-    wants = [float(row["expected_result"])] + [float(s) for s in row.get("solutions") or []]
-    return any(abs(value - w) <= tol * max(1.0, abs(w)) for w in wants)
+    return any(close(value, w, tolerance(row)) for w in wanted(row))
 
 
 def reduction_lines(row: dict[str, Any]) -> list[str] | None:
@@ -107,7 +124,7 @@ def reduction_lines(row: dict[str, Any]) -> list[str] | None:
     antiderivative, is not written on its own: the first step writes F(b) - F(a), whose sites
     are all numbers (the antiderivative's variables are no site a step could ask for)."""
     lines = _lines(row)
-    if lines and lines[0] != row["input_polish"] and row["input_polish"].startswith("(integrate "):
+    if lines and row["input_polish"].startswith("(integrate "):
         lines = lines[1:]
     return lines if lines and _is_answer(row, lines[-1]) else None
 
