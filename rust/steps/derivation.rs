@@ -7,7 +7,7 @@
 //! | functions of numbers (level 4) | [`real_trace`] |
 //! | `(integrate f v a b)` (level 6) | [`integral_trace`] |
 //! | a linear `solve` | [`trace`](super::trace::trace) (its root as arithmetic) |
-//! | another `solve` (level 7) | [`equation_trace`], to the smallest root |
+//! | another `solve` (level 7) | [`equation_trace`], to the smallest root (a cubic: one with a rational root) |
 //!
 //! A trace ends in a number; it is exact when no line writes a decimal, else
 //! its answer holds within [`ROW_TOL`].

@@ -7,12 +7,17 @@
 //!   has two branches (`(sqrt r)` and `(neg (sqrt r))`), an odd power one
 //!   (`(^ r 1/3)`, the real cube root, negative for a negative `r`);
 //! - a quadratic otherwise: everything moved to the left, collected as
-//!   `a x^2 + b x + c`, then the formula with `-` or `+` before the root.
+//!   `a x^2 + b x + c`, then the formula with `-` or `+` before the root;
+//! - a cubic likewise moved and collected, then a rational root `r` factored
+//!   out, `(= (* (- x r) quadratic) 0)`, then the factor that is zero kept
+//!   ([`cubic`](super::cubic)); the trace factors out the root it heads to
+//!   when that is rational. A cubic with no rational root has no rule.
 //!
 //! The root written as an expression then goes by the steps of level 4
 //! ([`reals`](super::reals)). A line is legal when it is one of these
-//! rewrites of the line before it (the choice of branch is free) and keeps a
-//! root of that line's equation.
+//! rewrites of the line before it (the choice of branch, and of the rational
+//! root factored out, is free) and keeps a root of that line's equation; a
+//! factoring of a cubic is a rewrite only when its product is the cubic exactly.
 
 use super::cubic;
 use super::linear::{add, polynomial};
