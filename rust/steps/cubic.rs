@@ -66,7 +66,8 @@ fn divisors(n: i128) -> Result<Vec<i128>> {
 }
 
 /// `p`'s coefficients by degree (0..=3) times the least common multiple of
-/// their denominators: integers with the same roots.
+/// their denominators, over the integers' common divisor: integers with the
+/// same roots, as small as they go (fewer divisors to try).
 fn integer_coefficients(p: &Polynomial) -> Result<[i128; 4]> {
     let mut lcm = 1i128;
     for c in p.values() {
@@ -76,7 +77,8 @@ fn integer_coefficients(p: &Polynomial) -> Result<[i128; 4]> {
     for (d, slot) in out.iter_mut().enumerate() {
         *slot = coefficient(p, d as u32).mul(Q::int(lcm))?.num;
     }
-    Ok(out)
+    let common = out.iter().fold(0, |g, k| gcd(g, *k)).max(1);
+    Ok(out.map(|k| k / common))
 }
 
 /// `p(x)`, exactly (Horner).
@@ -214,5 +216,8 @@ mod tests {
         let p: Polynomial = [(3, Q::new(1, i64::MAX as i128).unwrap()), (0, Q::new(1, i64::MAX as i128 - 1).unwrap()), (1, Q::new(1, 3).unwrap())].into();
         assert!(crate::engine::limits::with_budget(|| rational_roots(&p)).is_err());
         assert!(divisors(i128::MIN).is_err());
+        // a common factor is divided out first: 2^62 (x^3 + x^2) has the roots of x^3 + x^2
+        let p = cubic(1 << 62, 1 << 62, 0, 0);
+        assert_eq!(crate::engine::limits::with_budget(|| rational_roots(&p)).unwrap(), [Q::int(-1), Q::int(0)]);
     }
 }
