@@ -102,9 +102,9 @@ fn rational_roots(p: &Polynomial) -> Result<Vec<Q>> {
     let leading = divisors(k[3])?;
     for s in divisors(k[low])? {
         for q in &leading {
-            for s in [s, -s] {
+            for signed in [s, -s] {
                 charge(1)?;
-                let r = Q::new(s, *q)?;
+                let r = Q::new(signed, *q)?;
                 if !roots.contains(&r) && value_at(p, r)?.is_zero() {
                     roots.push(r);
                 }
