@@ -40,7 +40,8 @@ def main() -> None:
                 msg = str(e)
                 key = ("no closed antiderivative" if "antiderivative" in msg else
                        "derivative (no step rules yet)" if "derivatives" in msg else
-                       "cubic (no step rule)" if "no step rule solves" in msg else msg[:60])
+                       "cubic with no rational root" if "no rational root" in msg else
+                       "no step rule" if "no step rule solves" in msg else msg[:60])
                 why[key] += 1
         lengths = [len(r["steps"]) for r in traced]
         spread = f"{statistics.median(lengths):g} / {max(lengths)}" if lengths else "-"

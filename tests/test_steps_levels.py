@@ -1,7 +1,8 @@
 """Step traces of levels 4, 6 and 7 through grapheme_lab.steps: exact values where they
 exist, a numeric method in decimals where they don't, integrals by antiderivative and
-bounds, equations by isolate-and-invert and the quadratic formula; each line checked, a
-changed line rejected, and the generator's rows carrying the same trace and precision."""
+bounds, equations by isolate-and-invert, the quadratic formula and a cubic's rational root;
+each line checked, a changed line rejected, and the generator's rows carrying the same trace
+and precision."""
 
 import pytest
 
@@ -53,6 +54,21 @@ def test_equations_go_to_the_smallest_root():
     assert lines[-1] == "11"
 
 
+def test_a_cubic_factors_out_its_smallest_root():
+    problem = "(solve (= (- (- (+ (^ t 3) (* 2 (^ t 2))) (* 19 t)) 20) 0) t)"
+    lines, precision = checked(problem)
+    assert lines == ["(= (+ (+ (+ (* 1 (^ t 3)) (* 2 (^ t 2))) (* -19 t)) -20) 0)",
+                     "(= (* (- t -5) (+ (+ (* 1 (^ t 2)) (* -3 t)) -4)) 0)",
+                     "(= (- t -5) 0)", "(= t (+ 0 -5))", "(+ 0 -5)", "-5"]
+    assert precision == "exact"
+    with pytest.raises(GraphemeError, match="no factoring"):
+        steps.check_line(problem, lines[0], "(= (* (- t -5) (+ (+ (* 1 (^ t 2)) (* -3 t)) 4)) 0)")
+    # the smallest root irrational: the rational one is factored out, the quadratic solved
+    lines, precision = checked("(solve (= (- (^ x 3) (* 2 x)) 0) x)")
+    assert lines[2] == "(= (+ (+ (* 1 (^ x 2)) (* 0 x)) -2) 0)"
+    assert abs(float(lines[-1]) + 2 ** 0.5) <= 1e-6 and precision == steps.ROW_TOL
+
+
 def test_a_changed_line_is_rejected_with_the_reason():
     problem = "(solve (= (exp (+ x 3)) 5) x)"
     with pytest.raises(GraphemeError, match="the steps are"):
@@ -73,8 +89,8 @@ def test_no_trace_is_an_error():
         steps.derivation("(integrate (* x (exp x)) x 0 1)")
     with pytest.raises(GraphemeError, match="derivatives have no step trace"):
         steps.derivation("(derive (^ x 2) x)")
-    with pytest.raises(GraphemeError, match="no step rule solves"):
-        steps.derivation("(solve (= (+ (+ (^ x 3) (* -7 x)) 6) 0) x)")
+    with pytest.raises(GraphemeError, match="no rational root"):
+        steps.derivation("(solve (= (- (- (^ x 3) (* 3 x)) 1) 0) x)")
     with pytest.raises(GraphemeError):
         steps.derivation("(ln (sin pi))")
 

@@ -92,9 +92,10 @@ def derivation(problem: ExprLike, bindings: Bindings = None) -> list[str]:
     steps: arithmetic (1-3), functions of numbers (4: exact values, else a reduction and a
     series in 10-digit decimals), ``(integrate f x a b)`` (6: the antiderivative, then
     ``F(b) - F(a)``), ``(solve ...)`` (7: the root as arithmetic for a linear equation,
-    else isolate-and-invert or the quadratic formula, to the smallest root). Raises
-    GraphemeError for a problem with no trace (a derivative, an integrand with no closed
-    antiderivative, a cubic)."""
+    else isolate-and-invert, the quadratic formula, or a cubic with a rational root
+    factored out, to the smallest root). Raises GraphemeError for a problem with no trace
+    (a derivative, an integrand with no closed antiderivative, a cubic with no rational
+    root)."""
     return _core.steps_derivation(problem, _bindings(bindings))
 
 

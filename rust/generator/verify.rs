@@ -10,7 +10,7 @@
 //!
 //! Every row gets its precision (`"exact"` or a tolerance), and every row
 //! whose problem has a step trace (all levels but 5; not integrands without a
-//! closed antiderivative, not cubics) the trace of solving it step by step
+//! closed antiderivative, not cubics without a rational root) the trace of solving it step by step
 //! (`crate::steps::derivation`): every line checked to be one legal step of
 //! the line before it, the last one the answer.
 //!
@@ -231,7 +231,7 @@ pub const UNDEFINED: &str = "the steps find the problem undefined";
 /// trace must end at the answer within 1e-9, an approximate one must keep
 /// every line that is a value within its tolerance of the answer. `None` when
 /// the problem has no trace (a derivative, an integrand with no closed
-/// antiderivative, a cubic, a number past 64 bits); an error when a trace
+/// antiderivative, a cubic with no rational root, a number past 64 bits); an error when a trace
 /// breaks a check, which is a bug, or when the problem is undefined.
 pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, Precision), String> {
     if p.level == 5 {

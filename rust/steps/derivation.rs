@@ -7,7 +7,7 @@
 //! | functions of numbers (level 4) | [`real_trace`] |
 //! | `(integrate f v a b)` (level 6) | [`integral_trace`] |
 //! | a linear `solve` | [`trace`](super::trace::trace) (its root as arithmetic) |
-//! | another `solve` (level 7) | [`equation_trace`], to the smallest root |
+//! | another `solve` (level 7) | [`equation_trace`], to the smallest root (a cubic: one with a rational root) |
 //!
 //! A trace ends in a number; it is exact when no line writes a decimal, else
 //! its answer holds within [`ROW_TOL`].
@@ -193,7 +193,8 @@ mod tests {
         for (t, exact) in [("(+ (* 2 3) (- 7 4))", true), ("(+ 8 (cos (/ pi 6)))", false), ("(sin (/ pi 6))", true),
             ("(integrate (* 3 (^ x 2)) x 0 2)", true), ("(integrate (sin (* 2 x)) x 0 1)", false),
             ("(solve (= (+ (* 2 x) 5) 13) x)", true), ("(solve (= (exp (+ x 3)) 5) x)", false),
-            ("(solve (= (+ (+ (* 2 (^ x 2)) (* -3 x)) 1) 0) x)", true)] {
+            ("(solve (= (+ (+ (* 2 (^ x 2)) (* -3 x)) 1) 0) x)", true), ("(solve (= (- (- (+ (^ t 3) (* 2 (^ t 2))) (* 19 t)) 20) 0) t)", true),
+            ("(solve (= (- (^ x 3) (* 2 x)) 0) x)", false)] {
             let problem = parse(t).unwrap();
             let lines = derivation(&problem, &[]).unwrap();
             let precision = check_derivation(&problem, &[], &lines).unwrap_or_else(|e| panic!("{t}: {}", e.message));

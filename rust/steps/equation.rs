@@ -7,13 +7,19 @@
 //!   has two branches (`(sqrt r)` and `(neg (sqrt r))`), an odd power one
 //!   (`(^ r 1/3)`, the real cube root, negative for a negative `r`);
 //! - a quadratic otherwise: everything moved to the left, collected as
-//!   `a x^2 + b x + c`, then the formula with `-` or `+` before the root.
+//!   `a x^2 + b x + c`, then the formula with `-` or `+` before the root;
+//! - a cubic likewise moved and collected, then a rational root `r` factored
+//!   out, `(= (* (- x r) quadratic) 0)`, then the factor that is zero kept
+//!   ([`cubic`](super::cubic)); the trace factors out the root it heads to
+//!   when that is rational. A cubic with no rational root has no rule.
 //!
 //! The root written as an expression then goes by the steps of level 4
 //! ([`reals`](super::reals)). A line is legal when it is one of these
-//! rewrites of the line before it (the choice of branch is free) and keeps a
-//! root of that line's equation.
+//! rewrites of the line before it (the choice of branch, and of the rational
+//! root factored out, is free) and keeps a root of that line's equation; a
+//! factoring of a cubic is a rewrite only when its product is the cubic exactly.
 
+use super::cubic;
 use super::linear::{add, polynomial};
 use super::rational::Q;
 use super::reals::real_trace;
@@ -142,11 +148,15 @@ pub fn candidates(line: &Expr, v: &str) -> Result<Vec<Expr>> {
     }
     let (Some(pl), Some(pr)) = (polynomial(l, v)?, polynomial(r, v)?) else { return Err(no_rule()) };
     let p = add(&pl, &pr, -1)?;
-    if p.keys().max() != Some(&2) {
+    let degree = p.keys().max().copied();
+    if degree != Some(2) && degree != Some(3) {
         return Err(no_rule());
     }
     if r != &Expr::int(0) {
         return Ok(vec![eq(bin(BinOp::Sub, l.clone(), r.clone()), Expr::int(0))]);
+    }
+    if degree == Some(3) {
+        return cubic::candidates(line, l, &p, v);
     }
     let coefficient = |d: u32| p.get(&d).copied().unwrap_or(Q::int(0));
     let (a, b, c) = (coefficient(2), coefficient(1), coefficient(0));
@@ -178,7 +188,13 @@ pub fn equation_trace(problem: &Expr, v: &str, root: f64) -> Result<Vec<Expr>> {
         if lines.len() >= MAX_REWRITES {
             return Err(Error::invalid(format!("{problem}: no root after {MAX_REWRITES} rewrites")));
         }
-        let next = candidates(&line, v)?.into_iter().find(|c| holds_at(c, v, root));
+        let legal = candidates(&line, v)?;
+        // every factoring of a cubic holds at every root: the one to write factors out the root itself
+        let heading = legal.iter().position(|c| cubic::factored_root(c, v).is_some_and(|r| (r - root).abs() <= 1e-9 * root.abs().max(1.0)));
+        let next = match heading {
+            Some(i) => Some(legal[i].clone()),
+            None => legal.into_iter().find(|c| holds_at(c, v, root)),
+        };
         line = next.ok_or_else(|| Error::invalid(format!("{line}: no rewrite keeps the root {root}")))?;
         lines.push(line.clone());
     }
@@ -199,6 +215,9 @@ pub fn roots(line: &Expr, v: &str) -> Result<Vec<f64>> {
 pub fn check_equation_step(before: &Expr, after: &Expr, v: &str, roots: &[f64]) -> Result<()> {
     let legal = candidates(before, v)?;
     if !legal.contains(after) {
+        if let Some(why) = cubic::misfactored(before, after, v)? {
+            return Err(Error::invalid(why));
+        }
         let options: Vec<String> = legal.iter().map(Expr::to_polish).collect();
         return Err(Error::invalid(format!("{after} is not a step of {before}: the steps are {}", options.join(" or "))));
     }
@@ -246,6 +265,55 @@ mod tests {
         let l = lines("(solve (= (* -3 (* (- x 1) (- x 7))) 0) x)");
         assert_eq!(l[1], "(/ (+ (neg 24) (sqrt (- (^ 24 2) (* 4 (* -3 -21))))) (* 2 -3))", "a < 0: + gives the smaller root");
         assert_eq!(l.last().unwrap(), "1");
+    }
+
+    #[test]
+    fn cubics_factor_out_a_rational_root() {
+        assert_eq!(lines("(solve (= (- (- (+ (^ t 3) (* 2 (^ t 2))) (* 19 t)) 20) 0) t)"), [
+            "(= (+ (+ (+ (* 1 (^ t 3)) (* 2 (^ t 2))) (* -19 t)) -20) 0)",
+            "(= (* (- t -5) (+ (+ (* 1 (^ t 2)) (* -3 t)) -4)) 0)",
+            "(= (- t -5) 0)",
+            "(= t (+ 0 -5))",
+            "(+ 0 -5)",
+            "-5",
+        ]);
+        // (2x - 1)(x^2 + 1): the one real root, a fraction
+        let l = lines("(solve (= (* 2 (^ x 3)) (+ (- (^ x 2) (* 2 x)) 1)) x)");
+        assert_eq!(l[..4], ["(= (- (* 2 (^ x 3)) (+ (- (^ x 2) (* 2 x)) 1)) 0)", "(= (+ (+ (+ (* 2 (^ x 3)) (* -1 (^ x 2))) (* 2 x)) -1) 0)",
+            "(= (* (- x 1/2) (+ (+ (* 2 (^ x 2)) (* 0 x)) 2)) 0)", "(= (- x 1/2) 0)"]);
+        assert_eq!(l.last().unwrap(), "1/2");
+        // x (x^2 - 2): the smallest root is irrational, so 0 is factored out and the quadratic solved
+        let l = lines("(solve (= (- (^ x 3) (* 2 x)) 0) x)");
+        assert_eq!(l[..4], ["(= (+ (+ (+ (* 1 (^ x 3)) (* 0 (^ x 2))) (* -2 x)) 0) 0)", "(= (* (- x 0) (+ (+ (* 1 (^ x 2)) (* 0 x)) -2)) 0)",
+            "(= (+ (+ (* 1 (^ x 2)) (* 0 x)) -2) 0)", "(/ (- (neg 0) (sqrt (- (^ 0 2) (* 4 (* 1 -2))))) (* 2 1))"]);
+        assert!((l.last().unwrap().parse::<f64>().unwrap() + 2f64.sqrt()).abs() < 1e-9);
+        let e = candidates(&parse("(= (- (- (^ x 3) (* 3 x)) 1) 0)").unwrap(), "x").and_then(|c| candidates(&c[0], "x")).unwrap_err();
+        assert!(e.message.contains("no rational root"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_factoring_checks_by_its_product() {
+        let p = |t: &str| parse(t).unwrap();
+        let check = |b: &Expr, a: &Expr| check_equation_step(b, a, "t", &[-5.0, -1.0, 4.0]);
+        let cubic = p("(= (+ (+ (+ (* 1 (^ t 3)) (* 2 (^ t 2))) (* -19 t)) -20) 0)");
+        check(&cubic, &p("(= (* (- t -5) (+ (+ (* 1 (^ t 2)) (* -3 t)) -4)) 0)")).unwrap();
+        // any rational root may be factored out
+        let at_4 = p("(= (* (- t 4) (+ (+ (* 1 (^ t 2)) (* 6 t)) 5)) 0)");
+        check(&cubic, &at_4).unwrap();
+        check(&at_4, &p("(= (- t 4) 0)")).unwrap();
+        check(&at_4, &p("(= (+ (+ (* 1 (^ t 2)) (* 6 t)) 5) 0)")).unwrap();
+        let e = check(&cubic, &p("(= (* (- t -5) (+ (+ (* 1 (^ t 2)) (* -3 t)) 4)) 0)")).unwrap_err();
+        assert!(e.message.contains("no factoring") && e.message.contains("its product is (+ (+ (+ (* 1 (^ t 3)) (* 2 (^ t 2))) (* -11 t)) 20)"),
+            "{}", e.message);
+        let e = check(&cubic, &p("(= (* (- t 3) (+ (+ (* 1 (^ t 2)) (* 5 t)) -4)) 0)")).unwrap_err();
+        assert!(e.message.contains("no factoring"), "{}", e.message);
+        // the same product written another way is no step
+        let e = check(&cubic, &p("(= (* (+ t 5) (+ (+ (* 1 (^ t 2)) (* -3 t)) -4)) 0)")).unwrap_err();
+        assert!(e.message.contains("the steps are"), "{}", e.message);
+        // a branch must keep a root: x^2 + 1 has none
+        let e = check_equation_step(&p("(= (* (- x 1/2) (+ (+ (* 2 (^ x 2)) (* 0 x)) 2)) 0)"), &p("(= (+ (+ (* 2 (^ x 2)) (* 0 x)) 2) 0)"), "x", &[0.5])
+            .unwrap_err();
+        assert!(e.message.contains("keeps no root"), "{}", e.message);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! After 6 minutes of the full config, 75% of the linear rows came out right
 //! this way, against 21% answered at once (docs/training.md). Equations that
-//! are not linear (quadratics, `exp`, `sqrt`) have no such step.
+//! are not linear (quadratics, cubics, `exp`, `sqrt`) have no such step.
 
 use super::rational::Q;
 use crate::engine::{BinOp, Expr, Func, UnaryOp, Value};

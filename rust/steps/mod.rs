@@ -11,6 +11,7 @@
 
 mod check;
 mod corrections;
+mod cubic;
 pub mod decimal;
 mod derivation;
 mod equation;

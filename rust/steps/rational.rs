@@ -12,7 +12,7 @@ pub struct Q {
     pub den: i128,
 }
 
-fn overflow() -> Error {
+pub(super) fn overflow() -> Error {
     Error::new(ErrorKind::Overflow, "overflow: a number of the step is outside 64 bits")
 }
 
