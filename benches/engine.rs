@@ -93,6 +93,15 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    // the high powers that once took seconds (engine::solve's regression tests)
+    let powers: Vec<Expr> = (3..=64).map(|n| engine::parse(&format!("(= (^ x {n}) 2)")).unwrap()).collect();
+    c.bench_function("solve x^n = 2, n = 3..64", |b| {
+        b.iter(|| {
+            for e in &powers {
+                black_box(engine::solve(black_box(e), "x").unwrap());
+            }
+        })
+    });
 }
 
 criterion_group!(group, benches);

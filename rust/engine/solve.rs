@@ -613,8 +613,9 @@ mod tests {
     /// 10 s and 553 MB; (2x)^55 = 13 aborted on an allocation) now take
     /// polynomial time, at every degree the expansion allows.
     #[test]
-    fn high_degree_regressions_are_fast() {
-        let start = std::time::Instant::now();
+    fn high_degree_regressions_are_solved_within_the_budget() {
+        // each solve runs under the engine's step budget, so a blow-up here is an error, not a
+        // slow pass; how fast they are is benches/engine.rs's business, not a test's
         assert_eq!(s("(= (^ x 28) 1)").unwrap(), vec![-1.0, 1.0]);
         assert_eq!(s("(= (^ x 30) 1)").unwrap(), vec![-1.0, 1.0]);
         let r = s("(= (^ (* 2 x) 55) 13)").unwrap();
@@ -631,7 +632,6 @@ mod tests {
             assert_eq!(r.len(), if odd { 1 } else { 2 }, "x^{n} = 2: {r:?}");
             assert!((r[r.len() - 1] - want).abs() < 1e-12, "x^{n} = 2: {r:?}");
         }
-        assert!(start.elapsed().as_secs_f64() < 2.0, "took {:?}", start.elapsed());
     }
 
     #[test]
