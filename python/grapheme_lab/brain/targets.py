@@ -119,13 +119,17 @@ def _is_answer(row: dict[str, Any], line: str) -> bool:
 
 
 def reduction_lines(row: dict[str, Any]) -> list[str] | None:
-    """The lines the brain writes for the row (Polish, its value last), or None when it has no
+    """The lines the brain writes for the row (Polish, its answer last), or None when it has no
     trace or the trace does not come to the row's answer. An integral's first line, the
     antiderivative, is not written on its own: the first step writes F(b) - F(a), whose sites
-    are all numbers (the antiderivative's variables are no site a step could ask for)."""
+    are all numbers (the antiderivative's variables are no site a step could ask for). A
+    derivative's chain ends at its first line without a ``derive``, which the judge reads
+    (the engine's simplification after it is no step a site is asked for)."""
     lines = _lines(row)
     if lines and row["input_polish"].startswith("(integrate "):
         lines = lines[1:]
+    if lines and int(row["level"]) in SYMBOLIC_LEVELS:  # the chain ends at the first line without a derive
+        lines = lines[: next((i + 1 for i, line in enumerate(lines) if "(derive " not in line), len(lines))]
     return lines if lines and _is_answer(row, lines[-1]) else None
 
 
