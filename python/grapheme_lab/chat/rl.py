@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from grapheme_lab.chat.answers import is_correct
 from grapheme_lab.chat.data import mixture
+from grapheme_lab.chat.evaluate import solve
 from grapheme_lab.chat.format import render_prompt
 from grapheme_lab.chat.generate import Reply, Sampling, generate_reply
 from grapheme_lab.chat.stage import open_init, source_options
@@ -39,22 +40,6 @@ def rollout(model, tok, prompt: list[int], tools, sampling: Sampling, max_tokens
         ids += event.tokens
         sampled += [0 if event.forced else 1] * len(event.tokens)
     return reply, ids, sampled
-
-
-def solve(model, tok, problems: list[dict], tools=None, max_tokens: int = 64) -> dict[str, float]:
-    """Greedy accuracy and tool-use rate over problems (``tools`` None: calls are answered
-    ``error: no tools are available``)."""
-    right = used = 0
-    for p in problems:
-        prompt = render_prompt(tok, p["messages"][:1])
-        reply = Reply()
-        run = (lambda text: tools.call(text).output) if tools is not None else None
-        for event in generate_reply(model, tok, prompt, run, Sampling(), max_tokens):
-            reply.add(event)
-        right += is_correct(reply.text, p["answer"])
-        used += any(part["type"] == "python" for part in reply.parts)
-    n = max(1, len(problems))
-    return {"accuracy": right / n, "tool_use": used / n, "n": len(problems)}
 
 
 def policy_loss(model, sequences: list[tuple[list[int], list[int], float]], length: int, device) -> tuple[torch.Tensor, int]:
