@@ -118,7 +118,9 @@ def curriculum_rows(levels: tuple[int, ...], split: str, n: int, seed: int, bina
             tree = polish_tree(row["input_polish"])
             if binary and tree is not None and (tree[0] not in STORIES or not all(isinstance(x, int) for x in tree[1:])):
                 tree = None
-            if tree is None or not short_number(row["expected_result"]) or generate.split_of(asked_key(tree)) != split:
+            if tree is None or not short_number(row["expected_result"]):
+                continue
+            if generate.split_of(asked_key(tree)) != split:
                 continue
             out.append((row, tree))
             got += 1
