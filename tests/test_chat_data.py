@@ -104,6 +104,19 @@ def test_rows_survive_a_jsonl_round_trip_through_datasets(tmp_path, tok):
     assert rows(str(tmp_path / "mix.jsonl"), "train", 5)[0]["messages"] == mixed[0]["messages"]
 
 
+def test_every_source_name_is_a_function_and_naming_them_imports_none():
+    import subprocess
+    import sys
+
+    from grapheme_lab.chat.data import SOURCE_NAMES, source
+
+    assert all(callable(source(name)) for name in SOURCE_NAMES)
+    # the names are known (a stage config is checked) before any source's module is imported
+    code = ("import sys; from grapheme_lab.chat.data import SOURCE_NAMES; "
+            "print(any(m.startswith('grapheme_lab.chat.data.') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
 def test_bad_sources_and_files_say_what_and_where(tmp_path):
     with pytest.raises(ValueError, match="unknown data source 'wordy'"):
         rows("wordy", "train", 3)
