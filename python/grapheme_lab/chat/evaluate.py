@@ -28,7 +28,7 @@ TASKS = (*PROBLEM_TASKS, "conversation-bpb", "multiple-choice")
 
 def solve(model, tok, problems: list[dict], tools=None, max_tokens: int = 64) -> dict[str, float]:
     """Greedy accuracy and tool-use rate over problems (``tools`` None: calls are answered
-    ``error: no tools are available``)."""
+    ``error: no tools are available``), and the counts behind them (``right``, ``used``, ``n``)."""
     right = used = 0
     for p in problems:
         prompt = render_prompt(tok, p["messages"][:1])
@@ -39,7 +39,7 @@ def solve(model, tok, problems: list[dict], tools=None, max_tokens: int = 64) ->
         right += is_correct(reply.text, p["answer"])
         used += any(part["type"] == "python" for part in reply.parts)
     n = max(1, len(problems))
-    return {"accuracy": right / n, "tool_use": used / n, "n": len(problems)}
+    return {"accuracy": right / n, "tool_use": used / n, "n": len(problems), "right": right, "used": used}
 
 
 @torch.no_grad()

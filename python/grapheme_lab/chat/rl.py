@@ -108,17 +108,18 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
         nonlocal best
         if step in evaluated:
             return evaluated[step]
-        r = solve(raw, tok, val, tools, s.max_new_tokens)
-        improved = r["accuracy"] > best
+        r = solve(raw, tok, val[d.rank :: d.world], tools, s.max_new_tokens)  # each rank its share
+        right, used, n = d.sum(r["right"], r["used"], r["n"])
+        accuracy, tool_use = right / max(1, n), used / max(1, n)
+        improved = accuracy > best
         if improved:
-            best = r["accuracy"]
+            best = accuracy
             save("best.pt", val_accuracy=best)
-        log.line(f"  step {step}: validation accuracy {r['accuracy']:.1%} (tool use {r['tool_use']:.0%})"
+        log.line(f"  step {step}: validation accuracy {accuracy:.1%} (tool use {tool_use:.0%})"
                  + (" *" if improved else ""))
-        log.metrics(event="eval", step=step, val_accuracy=r["accuracy"], tool_use=r["tool_use"],
-                    elapsed=round(elapsed(), 3))
-        evaluated[step] = r["accuracy"]
-        return r["accuracy"]
+        log.metrics(event="eval", step=step, val_accuracy=accuracy, tool_use=tool_use, elapsed=round(elapsed(), 3))
+        evaluated[step] = accuracy
+        return accuracy
 
     if step == 0:
         evaluate()

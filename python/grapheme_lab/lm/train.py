@@ -138,6 +138,13 @@ def validation_bpb(model, windows: list[np.ndarray], nbytes: np.ndarray, d: Dist
     model.eval()
     s = score_windows(model, windows[d.rank :: d.world], nbytes, d.device)
     model.train()
+    return summed(s, d)
+
+
+def summed(s: Score, d: Dist) -> Score:
+    """A score of this rank's share summed over the ranks (a collective: every rank calls it)."""
+    if d.world == 1:
+        return s
     nats, tokens, nb = d.sum(s.nats, s.tokens, s.bytes)
     return Score(nats, int(tokens), int(nb))
 
@@ -198,9 +205,9 @@ def _train(cfg: LMConfig, resume, ck, d: Dist, log: Log, stage, corpus: Corpus |
 
         def score(model) -> Score:
             model.eval()
-            s = stage.validate(model, cfg.model.sequence_len, d.device)
+            s = stage.validate(model, cfg.model.sequence_len, d.device, d.rank, d.world)
             model.train()
-            return Score(*d.sum(s.nats, s.tokens, s.bytes)) if d.world > 1 else s
+            return summed(s, d)
     else:
         longest = max(doc.end - doc.start for doc in corpus.documents("train"))
         if cfg.model.sequence_len >= longest:
