@@ -59,7 +59,7 @@ def policy_loss(model, sequences: list[tuple[list[int], list[int], float]], leng
 
 
 def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
-    from grapheme_lab.lm.train import lr_scale, make_optimizer
+    from grapheme_lab.lm.train import lr_scale, make_optimizer, stop_reason
 
     t, s = cfg.training, cfg.stage
     init, tok = open_init(cfg)
@@ -124,13 +124,9 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
     if step == 0:
         evaluate()
     log.open_bar(t.max_steps or 0, "rl", initial=step)
-    stop = None
     while True:
-        if t.max_steps and step >= t.max_steps:
-            stop = f"{t.max_steps} steps"
-            break
-        if elapsed() >= limit:
-            stop = f"the time limit of {t.time_limit_minutes:g} min"
+        stop = stop_reason(t, step, elapsed())
+        if stop:
             break
         scale = lr_scale(cfg, step, elapsed() / limit if limit < math.inf else 0.0)
         for g in optimizer.param_groups:
