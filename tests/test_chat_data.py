@@ -42,8 +42,9 @@ def test_rows_render_with_the_assistant_masked_in(name, tok):
 @pytest.mark.parametrize("name", ["worded", "arithmetic", "spelling-bee", "chitchat", "identity",
                                   pytest.param("gsm-symbolic", marks=pytest.mark.skipif(not HAS_GYM, reason="no gym"))])
 def test_held_out_rows_never_occur_in_training_rows(name):
-    train = rows(name, "train", 2000, seed=0) + rows(name, "train", 500, seed=7)
-    test = rows(name, "test", 100, seed=1) + rows(name, "val", 100, seed=0)
+    # seed 2's training rows and the report card's test items (seed 0) once shared `7 * (-2)`
+    train = rows(name, "train", 2000, seed=0) + rows(name, "train", 500, seed=7) + rows(name, "train", 1000, seed=2)
+    test = rows(name, "test", 100, seed=0) + rows(name, "test", 100, seed=1) + rows(name, "val", 100, seed=0)
     assert test
     # a chat is held out whole (chats may open with the same prompt); elsewhere the question itself
     key = (lambda r: str(r["messages"])) if name == "chitchat" else (lambda r: r["messages"][0]["content"])
@@ -55,6 +56,23 @@ def test_held_out_rows_never_occur_in_training_rows(name):
         from grapheme_lab.chat.calculator import to_polish
         keys = {canonical_key(to_polish(r["expression"])) for r in train}
         assert not keys & {canonical_key(to_polish(r["expression"])) for r in test}
+
+
+def test_a_problem_is_split_by_what_it_asks_not_by_its_level():
+    from grapheme_lab.generate import canonical_key, split_of
+
+    level1, level2 = worded.polish_tree("(* 7 -2)"), worded.polish_tree("(* (neg 2) 7)")
+    assert (worded.infix(level1), worded.infix(level2)) == ("7 * (-2)", "(-2) * 7")
+    # the generator's keys tell level 1's literal -2 from level 2's (neg 2) ...
+    assert canonical_key("(* 7 -2)") != canonical_key("(* (neg 2) 7)")
+    # ... but both ask the same, so they are one problem, in one split
+    assert worded.asked_key(level1) == worded.asked_key(level2) == canonical_key("(* 7 -2)")
+    assert split_of(worded.asked_key(level1)) == split_of(worded.asked_key(level2))
+    # only + and * commute; a problem without a negated number keeps the generator's key
+    tree = worded.polish_tree("(- (neg 3) 5)")
+    assert worded.asked_key(tree) != worded.asked_key(worded.polish_tree("(- 5 -3)"))
+    assert worded.asked_key(worded.polish_tree("(- 4 (- 8 (/ 9 6)))")) == canonical_key("(- 4 (- 8 (/ 9 6)))")
+    assert worded.asked_key(worded.polish_tree("(neg (neg 2))")) == worded.asked_key(worded.polish_tree("(neg -2)"))
 
 
 def test_worded_replies_are_calculator_calls_checked_by_the_engine():
@@ -84,6 +102,19 @@ def test_rows_survive_a_jsonl_round_trip_through_datasets(tmp_path, tok):
     assert [render_conversation(tok, r["messages"]) for r in back] == \
            [render_conversation(tok, r["messages"]) for r in mixed]
     assert rows(str(tmp_path / "mix.jsonl"), "train", 5)[0]["messages"] == mixed[0]["messages"]
+
+
+def test_every_source_name_is_a_function_and_naming_them_imports_none():
+    import subprocess
+    import sys
+
+    from grapheme_lab.chat.data import SOURCE_NAMES, source
+
+    assert all(callable(source(name)) for name in SOURCE_NAMES)
+    # the names are known (a stage config is checked) before any source's module is imported
+    code = ("import sys; from grapheme_lab.chat.data import SOURCE_NAMES; "
+            "print(any(m.startswith('grapheme_lab.chat.data.') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_bad_sources_and_files_say_what_and_where(tmp_path):

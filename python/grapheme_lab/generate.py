@@ -119,6 +119,11 @@ def canonical_key(polish: str, bindings: Sequence[tuple[str, float]] = ()) -> st
     return _core.generator_canonical_key(polish, [(str(k), float(v)) for k, v in bindings])
 
 
+def split_of(key: str, split: Sequence[float] = DEFAULT_SPLIT) -> str:
+    """The split the generator gives a row of canonical form ``key`` (a hash of it)."""
+    return SPLITS[_core.generator_split_of(key, tuple(split))]
+
+
 def parse_shard(text: str) -> tuple[int, int]:
     """``"K/N"`` -> ``(K, N)`` with ``0 <= K < N <= MAX_SHARDS``."""
     try:

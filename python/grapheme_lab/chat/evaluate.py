@@ -14,15 +14,32 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import torch
 
+from grapheme_lab.chat.answers import is_correct
 from grapheme_lab.chat.data import rows
 from grapheme_lab.chat.format import ChatTokens, render_conversation, render_prompt
+from grapheme_lab.chat.generate import Reply, Sampling, generate_reply
 
 PROBLEM_TASKS = {"worded": "worded", "arithmetic": "arithmetic", "gsm-symbolic": "gsm-symbolic",
                  "spelling": "spelling-bee"}
 TASKS = (*PROBLEM_TASKS, "conversation-bpb", "multiple-choice")
+
+
+def solve(model, tok, problems: list[dict], tools=None, max_tokens: int = 64) -> dict[str, float]:
+    """Greedy accuracy and tool-use rate over problems (``tools`` None: calls are answered
+    ``error: no tools are available``), and the counts behind them (``right``, ``used``, ``n``)."""
+    right = used = 0
+    for p in problems:
+        prompt = render_prompt(tok, p["messages"][:1])
+        reply = Reply()
+        run = (lambda text: tools.call(text).output) if tools is not None else None
+        for event in generate_reply(model, tok, prompt, run, Sampling(), max_tokens):
+            reply.add(event)
+        right += is_correct(reply.text, p["answer"])
+        used += any(part["type"] == "python" for part in reply.parts)
+    n = max(1, len(problems))
+    return {"accuracy": right / n, "tool_use": used / n, "n": len(problems), "right": right, "used": used}
 
 
 @torch.no_grad()
@@ -40,7 +57,6 @@ def multiple_choice_accuracy(model, tok, items: list[dict]) -> float:
 def run_task(model, tok, task: str, split: str = "test", n: int = 100, seed: int = 0, tool: str = "both",
              data: str | None = None, max_tokens: int = 64) -> dict:
     """The task's figures: ``tool`` is "both", "with" or "without" (problem tasks only)."""
-    from grapheme_lab.chat.rl import solve
     from grapheme_lab.chat.tools import default_registry
 
     if task not in TASKS:

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from grapheme_lab.chat.answers import is_correct
 from grapheme_lab.chat.data import mixture
+from grapheme_lab.chat.evaluate import solve
 from grapheme_lab.chat.format import render_prompt
 from grapheme_lab.chat.generate import Reply, Sampling, generate_reply
 from grapheme_lab.chat.stage import open_init, source_options
@@ -41,22 +42,6 @@ def rollout(model, tok, prompt: list[int], tools, sampling: Sampling, max_tokens
     return reply, ids, sampled
 
 
-def solve(model, tok, problems: list[dict], tools=None, max_tokens: int = 64) -> dict[str, float]:
-    """Greedy accuracy and tool-use rate over problems (``tools`` None: calls are answered
-    ``error: no tools are available``)."""
-    right = used = 0
-    for p in problems:
-        prompt = render_prompt(tok, p["messages"][:1])
-        reply = Reply()
-        run = (lambda text: tools.call(text).output) if tools is not None else None
-        for event in generate_reply(model, tok, prompt, run, Sampling(), max_tokens):
-            reply.add(event)
-        right += is_correct(reply.text, p["answer"])
-        used += any(part["type"] == "python" for part in reply.parts)
-    n = max(1, len(problems))
-    return {"accuracy": right / n, "tool_use": used / n, "n": len(problems)}
-
-
 def policy_loss(model, sequences: list[tuple[list[int], list[int], float]], length: int, device) -> tuple[torch.Tensor, int]:
     """Sum over sequences of -advantage x log p(sampled token), and the number of sampled tokens.
     A sequence is (ids, sampled mask over ids, advantage); it is cut to ``length`` + 1 tokens."""
@@ -74,7 +59,7 @@ def policy_loss(model, sequences: list[tuple[list[int], list[int], float]], leng
 
 
 def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
-    from grapheme_lab.lm.train import lr_scale, make_optimizer
+    from grapheme_lab.lm.train import lr_scale, make_optimizer, stop_reason
 
     t, s = cfg.training, cfg.stage
     init, tok = open_init(cfg)
@@ -123,28 +108,25 @@ def train_rl(cfg, resume, ck, d, log) -> dict[str, Any]:
         nonlocal best
         if step in evaluated:
             return evaluated[step]
-        r = solve(raw, tok, val, tools, s.max_new_tokens)
-        improved = r["accuracy"] > best
+        r = solve(raw, tok, val[d.rank :: d.world], tools, s.max_new_tokens)  # each rank its share
+        right, used, n = d.sum(r["right"], r["used"], r["n"])
+        accuracy, tool_use = right / max(1, n), used / max(1, n)
+        improved = accuracy > best
         if improved:
-            best = r["accuracy"]
+            best = accuracy
             save("best.pt", val_accuracy=best)
-        log.line(f"  step {step}: validation accuracy {r['accuracy']:.1%} (tool use {r['tool_use']:.0%})"
+        log.line(f"  step {step}: validation accuracy {accuracy:.1%} (tool use {tool_use:.0%})"
                  + (" *" if improved else ""))
-        log.metrics(event="eval", step=step, val_accuracy=r["accuracy"], tool_use=r["tool_use"],
-                    elapsed=round(elapsed(), 3))
-        evaluated[step] = r["accuracy"]
-        return r["accuracy"]
+        log.metrics(event="eval", step=step, val_accuracy=accuracy, tool_use=tool_use, elapsed=round(elapsed(), 3))
+        evaluated[step] = accuracy
+        return accuracy
 
     if step == 0:
         evaluate()
     log.open_bar(t.max_steps or 0, "rl", initial=step)
-    stop = None
     while True:
-        if t.max_steps and step >= t.max_steps:
-            stop = f"{t.max_steps} steps"
-            break
-        if elapsed() >= limit:
-            stop = f"the time limit of {t.time_limit_minutes:g} min"
+        stop = stop_reason(t, step, elapsed())
+        if stop:
             break
         scale = lr_scale(cfg, step, elapsed() / limit if limit < math.inf else 0.0)
         for g in optimizer.param_groups:

@@ -10,16 +10,14 @@ import torch
 import torch.nn.functional as F
 
 from grapheme_lab.chat.batches import IGNORE, pad
-from grapheme_lab.lm.bpb import Score
+from grapheme_lab.lm.bpb import Score, document_windows
 
 
 @torch.no_grad()
 def conversation_score(model, rendered: list[tuple[list[int], list[int]]], nbytes: np.ndarray, length: int,
                        device="cpu", batch: int = 16) -> Score:
-    windows = []
-    for ids, mask in rendered:  # windows of length + 1 overlapping by one token, as documents are cut
-        for s in range(0, max(1, len(ids) - 1), length):
-            windows.append((ids[s : s + length + 1], mask[s : s + length + 1]))
+    # each conversation cut as a document is, its mask alongside
+    windows = [w for ids, mask in rendered for w in zip(document_windows(ids, length), document_windows(mask, length))]
     total = Score()
     was_training = model.training
     model.eval()

@@ -66,7 +66,9 @@ class StageData:
         kind = PackedWindows if cfg.stage.kind == "mid" else PaddedConversations
         return kind(self.train, cfg.model.sequence_len, batch, cfg.training.seed, rank, world)
 
-    def validate(self, model, length: int, device) -> Score:
+    def validate(self, model, length: int, device, rank: int = 0, world: int = 1) -> Score:
+        """The score of this rank's share of the validation conversations (every world-th one):
+        the ranks' scores summed are the whole set's."""
         from grapheme_lab.chat.score import conversation_score
 
-        return conversation_score(model, self.val, self.nbytes, length, device)
+        return conversation_score(model, self.val[rank::world], self.nbytes, length, device)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 CHITCHAT_SOURCE = "chitchat_dataset/dataset.json"
@@ -28,15 +29,27 @@ def chitchat_path() -> Path:
     return Path(chitchat_dataset.__file__).parent / "dataset.json"
 
 
+@lru_cache(maxsize=1)
+def chitchat_chats(path: Path | None = None) -> dict:
+    """The data set's chats by id, in the file's order (read once a process: the chat sources
+    draw from it again and again). Each chat's ``messages`` is a list of messages, a message a
+    list of utterances ``{"sender", "text", ...}``."""
+    return json.loads((path or chitchat_path()).read_text(encoding="utf-8"))
+
+
+def spoken(messages: list[list[dict]]) -> Iterator[tuple[str, str]]:
+    """(sender, text) of each message that says something, its utterances joined by spaces."""
+    for message in messages:
+        text = " ".join(u["text"].strip() for u in message if u.get("text", "").strip())
+        if text:
+            yield message[0].get("sender", ""), text
+
+
 def chat_text(messages: list[list[dict]]) -> str:
     """A chat as ``A: ...`` / ``B: ...`` lines, speakers lettered in the order they first speak."""
     letters: dict[str, str] = {}
     lines = []
-    for message in messages:
-        text = " ".join(u["text"].strip() for u in message if u.get("text", "").strip())
-        if not text:
-            continue
-        sender = message[0].get("sender", "")
+    for sender, text in spoken(messages):
         who = letters.setdefault(sender, chr(ord("A") + min(len(letters), 25)))
         lines.append(f"{who}: {text}")
     return "\n".join(lines) + "\n" if lines else ""
@@ -44,8 +57,7 @@ def chat_text(messages: list[list[dict]]) -> str:
 
 def chitchat_documents(path: Path | None = None) -> Iterator[tuple[str, str, str]]:
     """(name, source, text) of every chat, in the file's order."""
-    data = json.loads((path or chitchat_path()).read_text(encoding="utf-8"))
-    for chat_id, chat in data.items():
+    for chat_id, chat in chitchat_chats(path).items():
         yield f"chitchat#{chat_id}", CHITCHAT_SOURCE, chat_text(chat["messages"])
 
 

@@ -120,6 +120,16 @@ def lr_scale(cfg: LMConfig, step: int, time_spent: float, total_steps: int | Non
     return warm * (t.min_lr_ratio + (1 - t.min_lr_ratio) * decay)
 
 
+def stop_reason(t, step: int, seconds: float) -> str | None:
+    """Why a training loop stops before taking ``step``, ``seconds`` into the run: the step
+    budget or the time limit of ``[training]`` ``t``; None to go on. The LM loop's and RL's."""
+    if t.max_steps and step >= t.max_steps:
+        return f"{t.max_steps} steps"
+    if t.time_limit_minutes > 0 and seconds >= t.time_limit_minutes * 60:
+        return f"the time limit of {t.time_limit_minutes:g} min"
+    return None
+
+
 def validation_windows(corpus: Corpus, split: str, length: int, max_tokens: int) -> list[np.ndarray]:
     """The windows of the split's whole documents (the first ``max_tokens`` of them, in
     document order, when not 0) that every evaluation of the run scores."""
@@ -138,6 +148,13 @@ def validation_bpb(model, windows: list[np.ndarray], nbytes: np.ndarray, d: Dist
     model.eval()
     s = score_windows(model, windows[d.rank :: d.world], nbytes, d.device)
     model.train()
+    return summed(s, d)
+
+
+def summed(s: Score, d: Dist) -> Score:
+    """A score of this rank's share summed over the ranks (a collective: every rank calls it)."""
+    if d.world == 1:
+        return s
     nats, tokens, nb = d.sum(s.nats, s.tokens, s.bytes)
     return Score(nats, int(tokens), int(nb))
 
@@ -198,9 +215,9 @@ def _train(cfg: LMConfig, resume, ck, d: Dist, log: Log, stage, corpus: Corpus |
 
         def score(model) -> Score:
             model.eval()
-            s = stage.validate(model, cfg.model.sequence_len, d.device)
+            s = stage.validate(model, cfg.model.sequence_len, d.device, d.rank, d.world)
             model.train()
-            return Score(*d.sum(s.nats, s.tokens, s.bytes)) if d.world > 1 else s
+            return summed(s, d)
     else:
         longest = max(doc.end - doc.start for doc in corpus.documents("train"))
         if cfg.model.sequence_len >= longest:
@@ -300,11 +317,8 @@ def _train(cfg: LMConfig, resume, ck, d: Dist, log: Log, stage, corpus: Corpus |
     loss_value, logged_time, logged_tokens = math.nan, train_time, tokens_seen
     while stop is None:
         now = clock()
-        if t.max_steps and step >= t.max_steps:
-            stop = f"{t.max_steps} steps"
-            break
-        if now >= limit:
-            stop = f"the time limit of {t.time_limit_minutes:g} min"
+        stop = stop_reason(t, step, now)
+        if stop:
             break
         if cfg.phases:
             i, phase_start = phase_at(cfg.phases, step)

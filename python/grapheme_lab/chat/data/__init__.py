@@ -15,6 +15,7 @@ seed, so held-out items never appear in training rows (``tests/test_chat_data.py
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -37,23 +38,25 @@ def split_seed(seed: int, split: str) -> str:
     return f"{seed}/{split}"
 
 
-def _sources() -> dict[str, Callable[..., list[dict]]]:
-    from grapheme_lab.chat.data import chitchat, gsm_symbolic, identity, multiple_choice, spelling, worded
+#: each source's module in this package and its function ``(split, n, seed, **options) -> rows``,
+#: imported only when drawn from (the sources pull in the generator, datasets, reasoning-gym)
+SOURCES = {
+    "worded": ("worded", "worded_rows"),  # curriculum levels 1-2 told as short stories, solved with the calculator
+    "arithmetic": ("worded", "arithmetic_rows"),  # the same problems bare: "What is 4 - (8 - 9/6)?"
+    "gsm-symbolic": ("gsm_symbolic", "rows"),  # reasoning-gym's GSM8K templates (the `chat` extra)
+    "chitchat": ("chitchat", "rows"),  # human small talk (chitchat-dataset)
+    "identity": ("identity", "rows"),  # who the assistant is, from {name, maker}
+    "simple-spelling": ("spelling", "simple_spelling_rows"),  # spell a word
+    "spelling-bee": ("spelling", "spelling_bee_rows"),  # count a letter in a word
+    "multiple-choice": ("multiple_choice", "rows"),  # ARC/MMLU-schema files (option path = FILE)
+}
+SOURCE_NAMES = tuple(SOURCES)
 
-    return {
-        "worded": worded.worded_rows,  # curriculum levels 1-2 told as short stories, solved with the calculator
-        "arithmetic": worded.arithmetic_rows,  # the same problems bare: "What is 4 - (8 - 9/6)?"
-        "gsm-symbolic": gsm_symbolic.rows,  # reasoning-gym's GSM8K templates (the `chat` extra)
-        "chitchat": chitchat.rows,  # human small talk (chitchat-dataset)
-        "identity": identity.rows,  # who the assistant is, from {name, maker}
-        "simple-spelling": spelling.simple_spelling_rows,  # spell a word
-        "spelling-bee": spelling.spelling_bee_rows,  # count a letter in a word
-        "multiple-choice": multiple_choice.rows,  # ARC/MMLU-schema files (option path = FILE)
-    }
 
-
-SOURCE_NAMES = ("worded", "arithmetic", "gsm-symbolic", "chitchat", "identity", "simple-spelling", "spelling-bee",
-                "multiple-choice")
+def source(name: str) -> Callable[..., list[dict]]:
+    """Source ``name``'s function, its module imported now."""
+    module, function = SOURCES[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
 
 def check_source(name: str, where: str) -> None:
@@ -73,7 +76,7 @@ def rows(name: str, split: str, n: int, seed: int = 0, **options) -> list[dict]:
     check_source(name, "rows")
     if name not in SOURCE_NAMES:
         return read_rows(name)[:n]
-    return _sources()[name](split, n, seed, **options)
+    return source(name)(split, n, seed, **options)
 
 
 def mixture(weights: dict[str, float], split: str, total: int, seed: int = 0, **options) -> list[dict]:

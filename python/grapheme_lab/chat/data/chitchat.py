@@ -4,31 +4,19 @@ split is a hash of its id; within a split the chats are shuffled by the seed."""
 
 from __future__ import annotations
 
-import json
 import random
-from functools import lru_cache
 
 from grapheme_lab.chat.data import split_of, split_seed
+from grapheme_lab.lm.conversations import chitchat_chats, spoken
 
 MAX_TURNS = 8  # messages a conversation keeps (a chat runs to ~36; the model's window is short)
-
-
-@lru_cache(maxsize=1)
-def _chats() -> dict:
-    from grapheme_lab.lm.conversations import chitchat_path
-
-    return json.loads(chitchat_path().read_text(encoding="utf-8"))
 
 
 def conversation(chat: dict) -> list[dict]:
     """A chat's messages alternating user / assistant: a sender's consecutive messages joined,
     cut to ``MAX_TURNS`` and to end with the assistant's."""
     turns: list[list] = []  # [sender, text]
-    for message in chat["messages"]:
-        text = " ".join(u["text"].strip() for u in message if u.get("text", "").strip())
-        if not text:
-            continue
-        sender = message[0].get("sender", "")
+    for sender, text in spoken(chat["messages"]):
         if turns and turns[-1][0] == sender:
             turns[-1][1] += " " + text
         else:
@@ -40,11 +28,12 @@ def conversation(chat: dict) -> list[dict]:
 
 
 def rows(split: str, n: int, seed: int = 0) -> list[dict]:
-    ids = sorted(k for k in _chats() if split_of(f"chitchat/{k}") == split)
+    chats = chitchat_chats()
+    ids = sorted(k for k in chats if split_of(f"chitchat/{k}") == split)
     random.Random("chitchat/" + split_seed(seed, split)).shuffle(ids)
     out = []
     for k in ids:
-        messages = conversation(_chats()[k])
+        messages = conversation(chats[k])
         if messages:
             out.append({"id": f"chitchat-{k}", "messages": messages})
         if len(out) == n:

@@ -4,8 +4,8 @@ written in GSM8K's schema with its calculation marked, so the reply is a calcula
 output, and "The answer is N." (``gsm8k.conversation``). The generator verified each row with
 the engine; the calculator's answer is checked against it again when the reply is built.
 
-A row's split is the generator's (a hash of the problem's canonical form), so a held-out
-problem can never be drawn for training, whatever the seed or the count."""
+A row's split is a hash of what it asks (``asked_key``), so a held-out problem can never be
+drawn for training, whatever the seed, the count or the level it came from."""
 
 from __future__ import annotations
 
@@ -88,6 +88,23 @@ def short_number(x: float) -> bool:
     return abs(x * 1000 - round(x * 1000)) < 1e-6 and abs(x) < 1e9
 
 
+def asked_key(tree) -> str:
+    """The canonical form of what a problem asks, for its split: the generator's canonical key
+    (``+``/``*`` sorted and flattened) of the tree with ``(neg 2)`` folded into the literal -2.
+    The generator's own key tells level 1's ``(* 7 -2)`` from level 2's ``(* (neg 2) 7)``,
+    though both are asked as ``(-2)`` (``infix``); here they are one problem. A problem without
+    a negated number keeps the generator's key, and so its split."""
+    return generate.canonical_key(_folded_polish(tree))
+
+
+def _folded_polish(tree) -> str:
+    if isinstance(tree, int):
+        return str(tree)
+    if tree[0] == "neg" and isinstance(tree[1], int) and tree[1] > 0:
+        return str(-tree[1])
+    return f"({tree[0]} {' '.join(map(_folded_polish, tree[1:]))})"
+
+
 def curriculum_rows(levels: tuple[int, ...], split: str, n: int, seed: int, binary: bool = False):
     """(row, tree) of curriculum rows of ``split`` with a short answer, up to ``n`` (levels in
     turn); ``binary``: only one of + - * / on two integers."""
@@ -97,11 +114,13 @@ def curriculum_rows(levels: tuple[int, ...], split: str, n: int, seed: int, bina
         # the split takes ~90% / 5% / 5% of a level's rows: ask the generator for enough
         total = share * (2 if split == "train" else 25) + 200
         got = 0
-        for row_split, row in generate.iter_level(level, total, seed, with_split=True):
-            tree = polish_tree(row["input_polish"]) if row_split == split else None
+        for row in generate.iter_level(level, total, seed):
+            tree = polish_tree(row["input_polish"])
             if binary and tree is not None and (tree[0] not in STORIES or not all(isinstance(x, int) for x in tree[1:])):
                 tree = None
             if tree is None or not short_number(row["expected_result"]):
+                continue
+            if generate.split_of(asked_key(tree)) != split:
                 continue
             out.append((row, tree))
             got += 1
