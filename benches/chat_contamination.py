@@ -30,7 +30,7 @@ def question(r: dict) -> str:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--base-corpus", help="the base corpus folder, {seed} replaced by the seed")
     p.add_argument("--n", type=int, default=100, help="test items a task (the report card's)")
