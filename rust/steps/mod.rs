@@ -13,6 +13,8 @@ mod check;
 mod corrections;
 pub mod decimal;
 mod derivation;
+mod derivative;
+mod derivative_rules;
 mod equation;
 mod exact_values;
 mod integral;
