@@ -5,7 +5,7 @@
 //! |---|---|
 //! | arithmetic, with or without bindings (levels 1-3) | [`trace`](super::trace::trace) |
 //! | functions of numbers (level 4) | [`real_trace`] |
-//! | `(derive f v)` (level 5) | [`derivative_trace`], to the simplified derivative |
+//! | `(derive f v)` (level 5) | [`derivative_trace`], to the engine's derivative |
 //! | `(integrate f v a b)` (level 6) | [`integral_trace`] |
 //! | a linear `solve` | [`trace`](super::trace::trace) (its root as arithmetic) |
 //! | another `solve` (level 7) | [`equation_trace`], to the smallest root |
@@ -101,18 +101,23 @@ struct Context {
     linear: bool,
     /// A `solve` that is not linear: the real roots its equation lines must keep.
     roots: Option<Vec<f64>>,
+    /// A `derive`: the engine's derivative, its trace's answer.
+    derivative: Option<Expr>,
 }
 
 fn context(problem: &Expr, roots: Option<&[f64]>) -> Result<Context> {
-    let Some((equation, v)) = solve_parts(problem) else { return Ok(Context { linear: false, roots: None }) };
+    if derivative::parts(problem).is_some() {
+        return Ok(Context { linear: false, roots: None, derivative: Some(derivative::answer(problem)?) });
+    }
+    let Some((equation, v)) = solve_parts(problem) else { return Ok(Context { linear: false, roots: None, derivative: None }) };
     if root_step(problem).is_ok() {
-        return Ok(Context { linear: true, roots: None });
+        return Ok(Context { linear: true, roots: None, derivative: None });
     }
     let roots = match roots {
         Some(r) => r.to_vec(),
         None => super::equation::roots(equation, v)?,
     };
-    Ok(Context { linear: false, roots: Some(roots) })
+    Ok(Context { linear: false, roots: Some(roots), derivative: None })
 }
 
 /// [`check_line`] with `before` and `after` within the engine's limits.
@@ -127,8 +132,8 @@ fn check_line_inner(problem: &Expr, bindings: &[(String, f64)], before: &Expr, a
         }
         return check_real_step(before, after);
     }
-    if derivative::parts(problem).is_some() {
-        return check_derivative_step(before, after);
+    if let Some(want) = &cx.derivative {
+        return check_derivative_step(before, after, want);
     }
     if let Some((f, v, _, _)) = parts(problem) {
         if first {
@@ -184,9 +189,9 @@ fn check_derivation_inner(problem: &Expr, bindings: &[(String, f64)], lines: &[E
             .map_err(|e| Error::new(e.kind, format!("line {}: {}", i + 1, e.message)))?;
         before = line;
     }
-    if derivative::parts(problem).is_some() {
+    if let Some(want) = &cx.derivative {
         // a derivative's lines are symbols, exact whatever numbers they write
-        with_budget(|| check_answer(problem, before))?;
+        with_budget(|| check_answer(want, before))?;
         return Ok(Precision::Exact);
     }
     if number(before).is_none() {

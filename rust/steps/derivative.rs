@@ -7,8 +7,8 @@
 //! constant, variable, sum, difference, negation, constant multiple, product,
 //! constant divisor or numerator, quotient, power, exponential, general power,
 //! chain rule of sin cos tan exp ln log sqrt abs). When no `derive` is left,
-//! one last line is the engine's [`simplify`] of the line before, when that
-//! differs from it:
+//! one last line is the engine's (simplified) derivative of `f`, the row's
+//! answer, when the line before is not already it:
 //!
 //! ```text
 //! (derive (* (^ x 4) (cos x)) x)
@@ -19,15 +19,17 @@
 //!
 //! A step is checked by writing each site's rule again and comparing: the
 //! line must be the line before with every site rewritten by its rule and
-//! nothing else changed. The simplification line must be the engine's
-//! simplification of the line before, and the last line must be equivalent to
-//! the engine's derivative ([`check_answer`]). A trace is always exact.
+//! nothing else changed. Those lines make the line with no `derive` the
+//! derivative by construction, so the last line, the engine's derivative, is
+//! checked by writing it again, not by sampling points; a trace that ends
+//! elsewhere must end equivalent to it ([`check_answer`]). A trace is always
+//! exact.
 
 use super::decimal::kids;
 use super::derivative_rules::rule;
 use super::rules::op_of;
 use crate::engine::limits::charge;
-use crate::engine::{check_limits, derive, equivalent, simplify, Expr, Func, Value};
+use crate::engine::{check_limits, derive, equivalent, Expr, Func, Value};
 use crate::error::{Error, Result};
 
 /// The parts of `(derive f v)`.
@@ -77,10 +79,16 @@ pub fn derivative_step(e: &Expr) -> Result<Expr> {
     })
 }
 
+/// The engine's derivative of the problem `(derive f v)`: the answer its trace comes to.
+pub fn answer(problem: &Expr) -> Result<Expr> {
+    let (f, v) = parts(problem).ok_or_else(|| Error::invalid(format!("{problem} is not (derive f v) with v a variable")))?;
+    derive(f, v)
+}
+
 /// The lines of `(derive f v)`: steps until no `derive` is left, then the
-/// simplified line when it differs. Each line is within the engine's limits.
+/// engine's derivative when it differs. Each line is within the engine's limits.
 pub fn derivative_trace(problem: &Expr) -> Result<Vec<Expr>> {
-    parts(problem).ok_or_else(|| Error::invalid(format!("{problem} is not (derive f v) with v a variable")))?;
+    let want = answer(problem)?;
     let mut lines: Vec<Expr> = Vec::new();
     let mut line = derivative_step(problem)?;
     loop {
@@ -90,27 +98,25 @@ pub fn derivative_trace(problem: &Expr) -> Result<Vec<Expr>> {
         if done {
             break;
         }
-        // each step adds a level or more: a trace is at most as long as its problem is deep
+        // each step takes a level off every site: a trace is at most as long as its problem is deep
         line = derivative_step(lines.last().expect("a line"))?;
     }
-    let last = lines.last().expect("a line");
-    let simple = simplify(last)?;
-    if &simple != last {
-        lines.push(simple);
+    if lines.last() != Some(&want) {
+        lines.push(want);
     }
     Ok(lines)
 }
 
-/// Whether `after` is one legal line after `before` in a derivative's trace:
-/// a step while `before` holds a `derive`, else its simplification.
-pub fn check_derivative_step(before: &Expr, after: &Expr) -> Result<()> {
+/// Whether `after` is one legal line after `before` in the trace of a
+/// derivative whose answer is `want` ([`answer`]): a step while `before`
+/// holds a `derive`, else `want` itself.
+pub fn check_derivative_step(before: &Expr, after: &Expr, want: &Expr) -> Result<()> {
     if !has_derive(before) {
-        let want = simplify(before)?;
-        if after == before {
-            return Err(Error::invalid(format!("{before} has nothing left to rewrite")));
+        if before == want {
+            return Err(Error::invalid(format!("{before} is the derivative: nothing is left to rewrite")));
         }
-        if after != &want {
-            return Err(Error::invalid(format!("{after} is not a step of {before}: simplified, it is {want}")));
+        if after != want {
+            return Err(Error::invalid(format!("{after} is not a step of {before}: the derivative, simplified, is {want}")));
         }
         return Ok(());
     }
@@ -141,15 +147,13 @@ fn compare(b: &Expr, a: &Expr) -> Result<()> {
     Ok(())
 }
 
-/// Whether the last line of a derivative's trace is its answer: no `derive`
-/// left, and equivalent to the engine's derivative.
-pub fn check_answer(problem: &Expr, last: &Expr) -> Result<()> {
-    let (f, v) = parts(problem).ok_or_else(|| Error::invalid(format!("{problem} is not (derive f v) with v a variable")))?;
+/// Whether the last line of a derivative's trace is its answer `want`
+/// ([`answer`]): no `derive` left, and `want` or equivalent to it.
+pub fn check_answer(want: &Expr, last: &Expr) -> Result<()> {
     if has_derive(last) {
         return Err(Error::invalid(format!("the trace ends in {last}, which still holds a derive")));
     }
-    let want = derive(f, v)?;
-    if &want != last && !equivalent(&want, last)? {
+    if want != last && !equivalent(want, last)? {
         return Err(Error::invalid(format!("the trace ends in {last}, not the derivative {want}")));
     }
     Ok(())
@@ -166,12 +170,13 @@ mod tests {
 
     fn check_all(t: &str) {
         let problem = parse(t).unwrap();
+        let want = answer(&problem).unwrap();
         let mut before = problem.clone();
         for after in derivative_trace(&problem).unwrap() {
-            check_derivative_step(&before, &after).unwrap_or_else(|e| panic!("{t}: {}", e.message));
+            check_derivative_step(&before, &after, &want).unwrap_or_else(|e| panic!("{t}: {}", e.message));
             before = after;
         }
-        check_answer(&problem, &before).unwrap();
+        check_answer(&want, &before).unwrap();
     }
 
     #[test]
@@ -215,22 +220,25 @@ mod tests {
     fn a_wrong_step_is_rejected_with_what_is_wrong() {
         let p = |t: &str| parse(t).unwrap();
         let problem = p("(derive (* (^ x 4) (cos x)) x)");
-        let e = check_derivative_step(&problem, &p("(* (derive (^ x 4) x) (derive (cos x) x))")).unwrap_err();
+        let want = answer(&problem).unwrap();
+        let step = |b: &Expr, a: &Expr| check_derivative_step(b, a, &want);
+        let e = step(&problem, &p("(* (derive (^ x 4) x) (derive (cos x) x))")).unwrap_err();
         assert!(e.message.contains("the product rule writes (+ (* (derive (^ x 4) x) (cos x))"), "{}", e.message);
         let before = p("(+ (* (derive (^ x 4) x) (cos x)) (* (^ x 4) (derive (cos x) x)))");
-        let e = check_derivative_step(&before, &p("(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (sin x)))")).unwrap_err();
+        let e = step(&before, &p("(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (sin x)))")).unwrap_err();
         assert!(e.message.contains("the chain (cos) rule writes (neg (sin x))"), "{}", e.message);
-        let e = check_derivative_step(&before, &p("(+ (* (* 4 (^ x 3)) (sin x)) (* (^ x 4) (neg (sin x))))")).unwrap_err();
+        let e = step(&before, &p("(+ (* (* 4 (^ x 3)) (sin x)) (* (^ x 4) (neg (sin x))))")).unwrap_err();
         assert!(e.message.contains("it changes (cos x)"), "{}", e.message);
         // one site at a time is not a step: every site is rewritten at once
-        assert!(check_derivative_step(&before, &p("(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (derive (cos x) x)))")).is_err());
+        assert!(step(&before, &p("(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (derive (cos x) x)))")).is_err());
         let done = p("(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (neg (sin x))))");
-        assert!(check_derivative_step(&done, &done).unwrap_err().message.contains("nothing left"));
-        let e = check_derivative_step(&done, &p("(* 4 (^ x 3))")).unwrap_err();
-        assert!(e.message.contains("simplified, it is"), "{}", e.message);
-        let e = check_answer(&problem, &p("(* 4 (^ x 3))")).unwrap_err();
+        let e = step(&done, &p("(* 4 (^ x 3))")).unwrap_err();
+        assert!(e.message.contains("the derivative, simplified, is"), "{}", e.message);
+        assert!(step(&want, &want).unwrap_err().message.contains("nothing is left"));
+        let e = check_answer(&want, &p("(* 4 (^ x 3))")).unwrap_err();
         assert!(e.message.contains("not the derivative"), "{}", e.message);
-        assert!(check_answer(&problem, &before).unwrap_err().message.contains("still holds a derive"));
+        check_answer(&want, &done).expect("a line equivalent to the derivative is an answer");
+        assert!(check_answer(&want, &before).unwrap_err().message.contains("still holds a derive"));
     }
 
     #[test]
