@@ -20,7 +20,7 @@ arithmetic. Numbers are exact. Bad input raises :class:`grapheme_lab.GraphemeErr
 
 Every level (1-7) goes through :func:`derivation` and :func:`check_derivation`;
 irrational values are reached through 10-digit decimals, and a derivative one rule a
-``derive`` form at a time, then simplified:
+``derive`` form at a time, to the engine's simplified derivative:
 
 >>> steps.derivation("(sin (/ pi 6))")
 ['1/2']
@@ -95,7 +95,7 @@ def derivation(problem: ExprLike, bindings: Bindings = None) -> list[str]:
     arithmetic (1-3), functions of numbers (4: exact values, else a reduction and a
     series in 10-digit decimals), ``(derive f x)`` (5: every ``derive`` form rewritten by
     the rule for its top, sum, product, quotient, power, chain and the rest, until none is
-    left, then the engine's simplification), ``(integrate f x a b)`` (6: the
+    left, then the engine's simplified derivative, the row's answer), ``(integrate f x a b)`` (6: the
     antiderivative, then ``F(b) - F(a)``), ``(solve ...)`` (7: the root as arithmetic for
     a linear equation, else isolate-and-invert or the quadratic formula, to the smallest
     root). Raises GraphemeError for a problem with no trace (an integrand with no closed
