@@ -1,8 +1,8 @@
-"""Step traces of levels 4, 6 and 7 through grapheme_lab.steps: exact values where they
-exist, a numeric method in decimals where they don't, integrals by antiderivative and
-bounds, equations by isolate-and-invert, the quadratic formula and a cubic's rational root;
-each line checked, a changed line rejected, and the generator's rows carrying the same trace
-and precision."""
+"""Step traces of levels 4-7 through grapheme_lab.steps: exact values where they exist, a
+numeric method in decimals where they don't, derivatives one rule a site at a time,
+integrals by antiderivative and bounds, equations by isolate-and-invert, the quadratic
+formula and a cubic's rational root; each line checked, a changed line rejected, and the
+generator's rows carrying the same trace and precision."""
 
 import pytest
 
@@ -87,12 +87,39 @@ def test_a_changed_line_is_rejected_with_the_reason():
 def test_no_trace_is_an_error():
     with pytest.raises(GraphemeError, match="no antiderivative"):
         steps.derivation("(integrate (* x (exp x)) x 0 1)")
-    with pytest.raises(GraphemeError, match="derivatives have no step trace"):
-        steps.derivation("(derive (^ x 2) x)")
+    with pytest.raises(GraphemeError, match="no step rule differentiates floor"):
+        steps.derivation("(derive (floor x) x)")
     with pytest.raises(GraphemeError, match="no rational root"):
         steps.derivation("(solve (= (- (- (^ x 3) (* 3 x)) 1) 0) x)")
     with pytest.raises(GraphemeError):
         steps.derivation("(ln (sin pi))")
+
+
+def test_a_derivative_one_rule_a_line():
+    problem = "(derive (* (^ x 4) (cos x)) x)"
+    lines, precision = checked(problem)
+    assert lines == [
+        "(+ (* (derive (^ x 4) x) (cos x)) (* (^ x 4) (derive (cos x) x)))",
+        "(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (neg (sin x))))",
+        "(+ (neg (* (^ x 4) (sin x))) (* (* 4 (^ x 3)) (cos x)))",
+    ]
+    assert precision == "exact"
+    assert engine.equivalent(lines[-1], engine.run(problem))
+    with pytest.raises(GraphemeError, match="the chain \\(cos\\) rule writes"):
+        steps.check_line(problem, lines[0], "(+ (* (* 4 (^ x 3)) (cos x)) (* (^ x 4) (sin x)))")
+    with pytest.raises(GraphemeError, match="line 3"):
+        steps.check_derivation(problem, [*lines[:2], "(* 4 (^ x 3))"])
+
+
+def test_generated_derivatives_carry_their_checked_trace():
+    rows = generate.level(5, 150, seed=1)
+    assert sum("steps" in r for r in rows) >= 0.98 * len(rows)
+    for r in rows:
+        assert r["precision"] == "exact"
+        if "steps" in r:
+            assert steps.derivation(r["input_polish"]) == r["steps"]
+            assert steps.check_derivation(r["input_polish"], r["steps"]) == "exact"
+            assert engine.equivalent(r["steps"][-1], r["expected_symbolic"])
 
 
 @pytest.mark.parametrize("level", [4, 6, 7])

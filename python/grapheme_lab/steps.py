@@ -18,13 +18,16 @@ remainder through its quotient, a quotient cancelled through Euclid's gcd); a ro
 bindings is first substituted, and a linear ``solve`` first has its root written as
 arithmetic. Numbers are exact. Bad input raises :class:`grapheme_lab.GraphemeError`.
 
-Every level with steps (1-4, 6, 7) goes through :func:`derivation` and
-:func:`check_derivation`; irrational values are reached through 10-digit decimals:
+Every level (1-7) goes through :func:`derivation` and :func:`check_derivation`;
+irrational values are reached through 10-digit decimals, and a derivative one rule a
+``derive`` form at a time, to the engine's simplified derivative:
 
 >>> steps.derivation("(sin (/ pi 6))")
 ['1/2']
 >>> steps.derivation("(solve (= (exp (+ x 3)) 5) x)")[:3]
 ['(= (+ x 3) (ln 5))', '(= x (- (ln 5) 3))', '(- (ln 5) 3)']
+>>> steps.derivation("(derive (sin (* 2 x)) x)")
+['(* (cos (* 2 x)) (derive (* 2 x) x))', '(* (cos (* 2 x)) 2)', '(* 2 (cos (* 2 x)))']
 """
 
 from __future__ import annotations
@@ -88,14 +91,16 @@ def corrections(lines: Sequence[str], miss: int) -> list[list[str]]:
 
 
 def derivation(problem: ExprLike, bindings: Bindings = None) -> list[str]:
-    """The lines of solving ``problem`` step by step, its value last, for every level with
-    steps: arithmetic (1-3), functions of numbers (4: exact values, else a reduction and a
-    series in 10-digit decimals), ``(integrate f x a b)`` (6: the antiderivative, then
-    ``F(b) - F(a)``), ``(solve ...)`` (7: the root as arithmetic for a linear equation,
-    else isolate-and-invert, the quadratic formula, or a cubic with a rational root
-    factored out, to the smallest root). Raises GraphemeError for a problem with no trace
-    (a derivative, an integrand with no closed antiderivative, a cubic with no rational
-    root)."""
+    """The lines of solving ``problem`` step by step, its value last, for every level:
+    arithmetic (1-3), functions of numbers (4: exact values, else a reduction and a
+    series in 10-digit decimals), ``(derive f x)`` (5: every ``derive`` form rewritten by
+    the rule for its top, sum, product, quotient, power, chain and the rest, until none is
+    left, then the engine's simplified derivative, the row's answer), ``(integrate f x a b)`` (6: the
+    antiderivative, then ``F(b) - F(a)``), ``(solve ...)`` (7: the root as arithmetic for
+    a linear equation, else isolate-and-invert, the quadratic formula, or a cubic with a
+    rational root factored out, to the smallest root). Raises GraphemeError for a problem
+    with no trace (an integrand with no closed antiderivative, a cubic with no rational
+    root, a function no derivative rule covers such as ``floor``)."""
     return _core.steps_derivation(problem, _bindings(bindings))
 
 
@@ -106,8 +111,9 @@ def check_line(problem: ExprLike, before: ExprLike, after: ExprLike, bindings: B
 
 
 def check_derivation(problem: ExprLike, lines: Sequence[str], bindings: Bindings = None) -> str | float:
-    """Check every line of a trace and that it ends in a number; return its precision:
-    "exact" when no line writes a decimal, else :data:`ROW_TOL`. Raises GraphemeError
-    naming the first line at fault."""
+    """Check every line of a trace and that it ends in a number (a derivative: in an
+    expression equivalent to the engine's derivative); return its precision: "exact" when
+    no line writes a decimal (a derivative: always), else :data:`ROW_TOL`. Raises
+    GraphemeError naming the first line at fault."""
     exact, tol = _core.steps_check_derivation(problem, list(lines), _bindings(bindings))
     return "exact" if exact else tol

@@ -127,9 +127,8 @@ fn step_levels_ship_a_checked_trace_and_the_validator_checks_it() {
         let rows = rows(level, 200, 3, Shard::WHOLE, 0);
         let with = rows.iter().filter(|r| r.row.steps.is_some()).count();
         match level {
-            1..=4 | 7 => assert_eq!(with, rows.len(), "level {level}: every row has steps"),
-            5 => assert_eq!(with, 0, "level 5 has no step rules yet"),
-            _ => assert!(with > rows.len() * 7 / 10 && with < rows.len(), "level {level}: {with} of {} rows with steps", rows.len()),
+            6 => assert!(with > rows.len() * 7 / 10 && with < rows.len(), "level 6: {with} of {} rows with steps", rows.len()),
+            _ => assert_eq!(with, rows.len(), "level {level}: every row has steps"),
         }
         for r in &rows {
             let exact = r.row.precision == crate::steps::Precision::Exact;
@@ -246,7 +245,7 @@ fn dump_rejections() {
     }
 }
 
-/// Every candidate of the levels 4, 6 and 7 that the engine answers: its trace
+/// Every candidate of the levels 4-7 that the engine answers: its trace
 /// (when the problem has one) passes every check; none fails, since a failing
 /// trace would drop its row. Rows the exact steps find undefined (f64 gives
 /// (ln (sin pi)) a value) are dropped on purpose, at most 1%. Prints the share
@@ -254,7 +253,7 @@ fn dump_rejections() {
 #[test]
 fn no_step_trace_fails_its_checks() {
     use super::verify::{engine_answer, independent_check, step_trace, UNDEFINED};
-    for level in [4u8, 6, 7] {
+    for level in [4u8, 5, 6, 7] {
         let (mut answered, mut traced, mut exact, mut undefined, mut failed) = (0, 0, 0, Vec::new(), Vec::new());
         for index in 0..600u64 {
             let Some(p) = sample(level, &mut candidate_rng(5, level, index)) else { continue };
@@ -288,7 +287,7 @@ proptest::proptest! {
     /// Any candidate of any seed: its trace, when it has one, passes every check
     /// (`step_trace`: each line a legal step, the last the row's answer within its precision).
     #[test]
-    fn any_candidates_trace_passes_its_checks(seed in 0u64..1_000_000, index in 0u64..1_000_000, level in proptest::sample::select(vec![4u8, 6, 7])) {
+    fn any_candidates_trace_passes_its_checks(seed in 0u64..1_000_000, index in 0u64..1_000_000, level in proptest::sample::select(vec![4u8, 5, 6, 7])) {
         use super::verify::{engine_answer, independent_check, step_trace, UNDEFINED};
         let Some(p) = sample(level, &mut candidate_rng(seed, level, index)) else { return Ok(()) };
         let Ok(answer) = engine_answer(&p) else { return Ok(()) };

@@ -9,10 +9,11 @@
 //! | 7     | `solve`                     | the planted roots, and substitution of every root  |
 //!
 //! Every row gets its precision (`"exact"` or a tolerance), and every row
-//! whose problem has a step trace (all levels but 5; not integrands without a
-//! closed antiderivative, not cubics without a rational root) the trace of solving it step by step
+//! whose problem has a step trace (not integrands without a closed
+//! antiderivative, not cubics without a rational root) the trace of solving it step by step
 //! (`crate::steps::derivation`): every line checked to be one legal step of
-//! the line before it, the last one the answer.
+//! the line before it, the last one the answer (level 5: an expression
+//! equivalent to the row's derivative).
 //!
 //! `validate` runs the same checks on a stored row, so a row that passes
 //! here passes there.
@@ -228,14 +229,15 @@ pub const UNDEFINED: &str = "the steps find the problem undefined";
 
 /// The step trace of `p` and the row's precision: every line checked to be
 /// one legal step of the one before it (`steps::check_derivation`); an exact
-/// trace must end at the answer within 1e-9, an approximate one must keep
-/// every line that is a value within its tolerance of the answer. `None` when
-/// the problem has no trace (a derivative, an integrand with no closed
-/// antiderivative, a cubic with no rational root, a number past 64 bits); an error when a trace
-/// breaks a check, which is a bug, or when the problem is undefined.
+/// trace must end at the answer within 1e-9 (a derivative: in one equivalent
+/// to the row's), an approximate one must keep every line that is a value
+/// within its tolerance of the answer. `None` when the problem has no trace
+/// (an integrand with no closed antiderivative, a cubic with no rational root,
+/// a number past 64 bits); an error when a trace breaks a check, which is a
+/// bug, or when the problem is undefined.
 pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, Precision), String> {
     if p.level == 5 {
-        return Ok((None, Precision::Exact));
+        return derivative_trace(p);
     }
     // a solve comes to the row's answer, its smallest root, and keeps one of the row's roots
     let traced = match (p.level, answer.expected_result) {
@@ -274,6 +276,18 @@ pub fn step_trace(p: &Problem, answer: &Answer) -> Result<(Option<Vec<String>>, 
         }
     }
     Ok((Some(lines.iter().map(Expr::to_polish).collect()), precision))
+}
+
+/// [`step_trace`] of a derivative: checked line by line, its last line
+/// equivalent to the engine's derivative (`check_derivation` checks it: the
+/// row's `expected_symbolic` is that derivative, which `validate` checks of a
+/// stored row); always exact.
+fn derivative_trace(p: &Problem) -> Result<(Option<Vec<String>>, Precision), String> {
+    let Ok(lines) = steps::derivation(&p.input, &[]) else {
+        return Ok((None, Precision::Exact));
+    };
+    steps::check_derivation(&p.input, &[], &lines).map_err(|e| format!("the step trace: {}", e.message))?;
+    Ok((Some(lines.iter().map(Expr::to_polish).collect()), Precision::Exact))
 }
 
 /// Engine answer plus independent check, the checked step trace, and the

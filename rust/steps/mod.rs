@@ -14,6 +14,8 @@ mod corrections;
 mod cubic;
 pub mod decimal;
 mod derivation;
+mod derivative;
+mod derivative_rules;
 mod equation;
 mod exact_values;
 mod integral;
