@@ -54,15 +54,6 @@ def test_last_level_finishes():
     assert record_epoch(s, 0.99, cfg) == "done" and s.finished
 
 
-def test_the_last_level_trains_to_the_time_limit():
-    cfg, s = cfg_with(training__time_limit_minutes=9.0), CurriculumState(level=3)
-    assert [record_epoch(s, a, cfg) for a in (0.95, 0.96, 0.97)] == ["stay"] * 3 and not s.finished
-    assert record_epoch(s, 0.98, cfg, time_up=True) == "stay"  # the run's clock ends it (train.end_epoch)
-    cfg, s = cfg_with(training__time_limit_minutes=9.0), CurriculumState(level=2)
-    record_epoch(s, 0.99, cfg)
-    assert record_epoch(s, 0.99, cfg) == "advance"  # an earlier level still advances at the threshold
-
-
 def test_warmup_then_cosine():
     cfg = C.from_dict({"training": {"learning_rate": 1.0, "warmup_steps": 10, "min_lr_ratio": 0.1}})
     lrs = [lr_at(cfg, s, 110) for s in range(111)]

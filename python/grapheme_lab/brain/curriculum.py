@@ -2,8 +2,7 @@
 
 After each epoch at a level, with validation accuracy ``acc``:
   * advance when at least ``min_epochs_per_level`` epochs are done and
-    ``acc >= advance_threshold``; but the last level, under a time limit, trains on to the
-    limit (its time has no later level to go to; best.pt keeps its best validation);
+    ``acc >= advance_threshold``;
   * otherwise, when ``patience`` epochs passed without a new best accuracy or the
     level's ``epochs_per_level`` budget is spent, the level has stalled: move on
     (``advance_on_stall``) or stop the run;
@@ -52,8 +51,7 @@ def record_epoch(state: CurriculumState, acc: float, cfg: Config, time_up: bool 
         state.best_acc, state.since_best = acc, 0
     else:
         state.since_best += 1
-    trains_to_the_limit = state.level >= c.end_level and t.time_limit_minutes > 0
-    if state.epoch >= c.min_epochs_per_level and acc >= c.advance_threshold and not trains_to_the_limit:
+    if state.epoch >= c.min_epochs_per_level and acc >= c.advance_threshold:
         decision: Decision = "advance"
     elif state.since_best >= t.patience or state.epoch >= t.epochs_per_level:
         decision = "stall" if c.advance_on_stall else "stop"
