@@ -1,4 +1,4 @@
-"""Levels 4, 6 and 7 solved by sites from the engine's traces: the model writes every site's
+"""Levels 4-7 solved by sites from the engine's traces: the model writes every site's
 answer, Python only finds the sites (the engine says which) and splices the answers back."""
 
 import pytest
@@ -19,7 +19,7 @@ def sites_cfg(tmp_path, end_level):
                             model={"max_source_len": 400, "max_target_len": 400}))
 
 
-@pytest.mark.parametrize("level", [4, 6, 7])
+@pytest.mark.parametrize("level", [4, 5, 6, 7])
 def test_a_model_that_knows_every_site_chains_to_the_answer(tmp_path, level):
     cfg = sites_cfg(tmp_path, level)
     rows = [r for r in generate.level(level, 30, seed=11) if T.step_pairs(r)]
