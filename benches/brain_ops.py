@@ -150,7 +150,7 @@ def score_steps(model, cfg, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
     right_w, total_w, right_len, total_len, right_k, total_k = (collections.Counter() for _ in range(6))
     for i in range(0, len(taken), 256):
         chunk = taken[i : i + 256]
-        got = decode_steps(model, [V.encode(s[0]) for s in chunk], [s[3] for s in chunk], cfg, "cpu")
+        got = decode_steps(model, [V.encode(s[0]) for s in chunk], [T.has_steps(s[3], cfg.data.target) for s in chunk], cfg, "cpu")
         for toks, (src, tgt, ops, _) in zip(got, chunk):
             ok = toks == tgt
             w = len(ops) if len(ops) < 3 else "3+"

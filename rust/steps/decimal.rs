@@ -127,6 +127,20 @@ pub fn kids(e: &Expr) -> impl Iterator<Item = &Expr> {
     pair.into_iter().flatten().chain(args.iter())
 }
 
+/// The node rebuilt over `f` of each child, without a vector for a binary or
+/// unary one (a step of every level that rewrites below its sites).
+pub fn over_kids(e: &Expr, mut f: impl FnMut(&Expr) -> Result<Expr>) -> Result<Expr> {
+    Ok(match e {
+        Expr::Value(_) => e.clone(),
+        Expr::BinOp { op, left, right } => {
+            let l = f(left)?;
+            Expr::bin(*op, l, f(right)?)
+        }
+        Expr::UnaryOp { operand, .. } => Expr::neg(f(operand)?),
+        Expr::Function { func, args } => Expr::func(*func, args.iter().map(f).collect::<Result<Vec<_>>>()?),
+    })
+}
+
 /// Whether the tree writes a decimal.
 pub fn has_decimal(e: &Expr) -> bool {
     match e {

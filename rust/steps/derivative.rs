@@ -25,7 +25,7 @@
 //! elsewhere must end equivalent to it ([`check_answer`]). A trace is always
 //! exact.
 
-use super::decimal::kids;
+use super::decimal::{kids, over_kids};
 use super::derivative_rules::rule;
 use super::rules::op_of;
 use crate::engine::limits::charge;
@@ -68,15 +68,7 @@ pub fn derivative_step(e: &Expr) -> Result<Expr> {
         }
         return Ok(rule(g, v)?.1);
     }
-    Ok(match e {
-        Expr::Value(_) => e.clone(),
-        Expr::BinOp { op, left, right } => {
-            let l = derivative_step(left)?;
-            Expr::bin(*op, l, derivative_step(right)?)
-        }
-        Expr::UnaryOp { operand, .. } => Expr::neg(derivative_step(operand)?),
-        Expr::Function { func, args } => Expr::func(*func, args.iter().map(derivative_step).collect::<Result<Vec<_>>>()?),
-    })
+    over_kids(e, derivative_step)
 }
 
 /// The engine's derivative of the problem `(derive f v)`: the answer its trace comes to.

@@ -19,7 +19,7 @@
 //! [`SITE_TOL`](super::decimal::SITE_TOL).
 
 use super::check::value;
-use super::decimal::{self, has_decimal, kids, leaf, SITE_TOL};
+use super::decimal::{self, has_decimal, kids, leaf, over_kids, SITE_TOL};
 use super::exact_values::{inverse_pair, is_inverse_pair, of_rational, rational_root, trigonometric, twelfths_of_pi};
 use super::rational::Q;
 use super::rules::{op_of, rewrite, Op};
@@ -141,16 +141,7 @@ pub fn real_step(e: &Expr) -> Result<Expr> {
     if let Some(r) = site(e) {
         return r;
     }
-    // the node rebuilt over its children's steps, without a vector for a binary or unary one
-    Ok(match e {
-        Expr::Value(_) => e.clone(),
-        Expr::BinOp { op, left, right } => {
-            let l = real_step(left)?;
-            Expr::bin(*op, l, real_step(right)?)
-        }
-        Expr::UnaryOp { operand, .. } => Expr::neg(real_step(operand)?),
-        Expr::Function { func, args } => Expr::func(*func, args.iter().map(real_step).collect::<Result<Vec<_>>>()?),
-    })
+    over_kids(e, real_step)
 }
 
 /// The lines from `e` to a number leaf (none when `e` is one).

@@ -111,7 +111,8 @@ class Curriculum:
         rationals to levels 1-3 (replay keeps them; a linear equation has 18 such sites
         after its first step). Examples too long for the model are left out."""
         order, target = self.cfg.data.number_order, self.cfg.data.target
-        pairs = T.training_pairs(row, order) if T.has_steps(row, target) else None
+        # training_pairs is None without a trace: has_steps's own test, not computed twice
+        pairs = T.training_pairs(row, order) if T.by_steps(int(row["level"]), target) else None
         if pairs is not None and target == "sites":
             try:
                 pairs = [qa for s, t in pairs for qa in sites.asked(s, t, order)]

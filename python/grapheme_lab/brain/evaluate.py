@@ -27,12 +27,13 @@ from grapheme_lab.config import Config
 from grapheme_lab.ged import expression_ged_batch
 
 
-def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]], cfg: Config, device,
+def decode_steps(raw: Brain, sources: list[list[int]], stepped: list[bool], cfg: Config, device,
                  beam: int = 1) -> list[list[str]]:
-    """One decode of each source: its answer, or its next step. Under ``target = "sites"``
-    a step's sites are asked one by one (all sources' in one batch) and spliced back in;
-    a step whose answers do not fit its sites comes out malformed (``<unk>`` first)."""
-    by_sites = [cfg.data.target == "sites" and T.has_steps(r, cfg.data.target) for r in rows]
+    """One decode of each source: its answer, or its next step (``stepped``: its row is solved
+    by steps, ``targets.has_steps``). Under ``target = "sites"`` a step's sites are asked one
+    by one (all sources' in one batch) and spliced back in; a step whose answers do not fit
+    its sites comes out malformed (``<unk>`` first)."""
+    by_sites = [cfg.data.target == "sites" and b for b in stepped]
     order = cfg.data.number_order
     questions = [[V.encode(q) for q in sites.questions(V.decode(s), order)] if b else [s] for s, b in zip(sources, by_sites)]
     # a site the model wrote too long to be read back is not asked: its step is malformed
@@ -57,12 +58,12 @@ def decode_steps(raw: Brain, sources: list[list[int]], rows: list[dict[str, Any]
     return out
 
 
-def _next_source(row: dict[str, Any], toks: list[str], cfg: Config) -> list[int] | None:
+def _next_source(row: dict[str, Any], toks: list[str], stepped: bool, cfg: Config) -> list[int] | None:
     """The source of the row's next step: ``toks`` when the row is solved by steps and they
     are an expression (not yet a value) short enough to read back; else None, the chain's end.
     By sites the model reads only the sites, so a line may be longer than its source
     (a level-6 line of two series runs to 700 tokens)."""
-    if not T.has_steps(row, cfg.data.target) or T.is_answer_line(row, toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
+    if not stepped or T.is_answer_line(row, toks) or not V.tokens_to_polish(toks, cfg.data.number_order):
         return None
     src = V.encode(toks)
     longest = T.MAX_LINE_TOKENS if cfg.data.target == "sites" else cfg.model.max_source_len
@@ -77,15 +78,16 @@ def solve(raw: Brain, examples: list[Example], cfg: Config, device, beam: int = 
     raw.eval()
     out: list[list[str]] = [[] for _ in examples]
     sources = [e[0] for e in examples]
+    stepped = [T.has_steps(e[2], cfg.data.target) for e in examples]  # once a row, not once a step
     todo = list(range(len(examples)))
     for _ in range(T.MAX_STEPS):
         if not todo:
             break
-        decoded = decode_steps(raw, [sources[i] for i in todo], [examples[i][2] for i in todo], cfg, device, beam)
+        decoded = decode_steps(raw, [sources[i] for i in todo], [stepped[i] for i in todo], cfg, device, beam)
         todo_next = []
         for i, toks in zip(todo, decoded):
             out[i] += ([";"] if out[i] else []) + toks
-            src = _next_source(examples[i][2], toks, cfg)
+            src = _next_source(examples[i][2], toks, stepped[i], cfg)
             if src is not None:
                 sources[i] = src
                 todo_next.append(i)

@@ -95,9 +95,12 @@ def has_steps(row: dict[str, Any], mode: str) -> bool:
     under ``"steps"`` (the lines of the other levels run to hundreds of tokens), every row with
     a trace under ``"sites"``."""
     level = int(row["level"])
-    if mode == "steps":
-        return level in LINE_LEVELS
-    return mode == "sites" and (level in LINE_LEVELS or reduction_lines(row) is not None)
+    return by_steps(level, mode) and (level in LINE_LEVELS or reduction_lines(row) is not None)
+
+
+def by_steps(level: int, mode: str) -> bool:
+    """Whether rows of ``level`` are solved by steps under ``mode`` when they have a trace."""
+    return (mode == "steps" and level in LINE_LEVELS) or mode == "sites"
 
 
 def is_answer_line(row: dict[str, Any], tokens: list[str]) -> bool:
